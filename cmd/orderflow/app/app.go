@@ -1,0 +1,133 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/postgresstore"
+	"github.com/labstack/echo/v4"
+	"github.com/uptrace/bun"
+
+	"orderflow/cmd/orderflow/devdb"
+	"orderflow/handlers"
+	"orderflow/models"
+)
+
+// App is one running Orderflow: database, sessions and web server.
+type App struct {
+	Config  Config
+	Log     *slog.Logger
+	DB      *bun.DB
+	Echo    *echo.Echo
+	Handler *handlers.Handler
+
+	store *postgresstore.PostgresStore
+}
+
+// DatabaseURL returns the configured database, or starts the project-local
+// development cluster and returns its URL.
+func DatabaseURL(ctx context.Context, cfg Config, log *slog.Logger) (string, error) {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL, nil
+	}
+	return devdb.Ensure(ctx, devdb.Options{Dir: cfg.DataDir, Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }})
+}
+
+// Open connects to the database, migrates it when configured to, seeds the
+// company (and demo users outside production), and builds the web server.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	dsn, err := DatabaseURL(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	db, err := models.Open(ctx, dsn, cfg.MaxConns)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: db}
+	if cfg.MigrateOnStart {
+		applied, err := models.Migrate(ctx, db)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if len(applied) > 0 {
+			log.Info("migrated", "applied", applied)
+		}
+		if err := a.Seed(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	sessions, store := handlers.NewSessions(db.DB, cfg.Production(), 5*time.Minute)
+	a.store = store
+	a.Echo, a.Handler = handlers.New(handlers.Config{
+		Production: cfg.Production(), TrustProxy: cfg.TrustProxy, Development: !cfg.Production(),
+	}, db, sessions, log)
+	return a, nil
+}
+
+// Seed creates the company and, outside production, the demo users (once).
+func (a *App) Seed(ctx context.Context) error {
+	return models.Seed(ctx, a.DB, models.SeedOptions{
+		CompanyName: a.Config.CompanyName, CurrencyCode: a.Config.Currency, DemoUsers: !a.Config.Production(),
+	})
+}
+
+// Serve answers HTTP on ln until ctx ends, then shuts down gracefully:
+// requests in flight get up to 15 seconds to finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := a.Echo.Server
+	srv.Handler = a.Echo
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("app: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database and stops session cleanup.
+func (a *App) Close() error {
+	if a.store != nil {
+		a.store.StopCleanup()
+	}
+	return a.DB.Close()
+}
+
+// Run opens the app, listens on HOST:PORT and serves until ctx ends.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(baseURL string)) error {
+	a, err := Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
+	if err != nil {
+		return fmt.Errorf("app: listen on port %s: %w", cfg.Port, err)
+	}
+	if ready != nil {
+		host := cfg.Host
+		if host == "" || host == "0.0.0.0" {
+			host = "localhost"
+		}
+		ready("http://" + net.JoinHostPort(host, cfg.Port))
+	}
+	return a.Serve(ctx, ln)
+}

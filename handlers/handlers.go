@@ -1,0 +1,55 @@
+// Package handlers is Orderflow's web layer: Echo handlers that parse a
+// request, call one models operation and render a templ view.
+package handlers
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/uptrace/bun"
+)
+
+// Config is what the web layer needs to know about its environment.
+type Config struct {
+	Production  bool // stricter cookies, HSTS, no demo hints
+	TrustProxy  bool // take the client address from X-Forwarded-For
+	BodyLimit   string
+	Development bool // show the demo logins on the login page
+}
+
+// Handler holds the dependencies every handler uses.
+type Handler struct {
+	cfg      Config
+	db       *bun.DB
+	sessions *scs.SessionManager
+	log      *slog.Logger
+	routes   []RouteInfo
+}
+
+// New builds the Echo server with every route and middleware.
+func New(cfg Config, db *bun.DB, sessions *scs.SessionManager, log *slog.Logger) (*echo.Echo, *Handler) {
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "10M"
+	}
+	h := &Handler{cfg: cfg, db: db, sessions: sessions, log: log}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = h.handleError
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	e.Server.ReadHeaderTimeout = 10 * time.Second
+	e.Server.ReadTimeout = time.Minute
+	e.Server.WriteTimeout = time.Minute
+	e.Server.IdleTimeout = 2 * time.Minute
+	h.registerRoutes(e)
+	return e, h
+}
+
+// Routes lists every application route with who may use it.
+func (h *Handler) Routes() []RouteInfo { return h.routes }
