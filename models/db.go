@@ -5,6 +5,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -27,18 +28,28 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: open pool: %w", err)
 	}
-	sqldb := stdlib.OpenDBFromPool(pool)
-	// database/sql keeps its own idle connections on top of the pool; let the
-	// pool be the only limit.
+	// The pool keeps the idle connections; database/sql hands each one back
+	// after use (no idle connections of its own), and closing it closes the pool.
+	sqldb := sql.OpenDB(poolConnector{stdlib.GetPoolConnector(pool), pool})
+	sqldb.SetMaxIdleConns(0)
 	sqldb.SetMaxOpenConns(int(cfg.MaxConns))
-	sqldb.SetMaxIdleConns(int(cfg.MaxConns))
 	db := bun.NewDB(sqldb, pgdialect.New())
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		pool.Close()
 		return nil, fmt.Errorf("models: ping database: %w", err)
 	}
 	return db, nil
+}
+
+// poolConnector closes the pgx pool when the sql.DB over it is closed.
+type poolConnector struct {
+	driver.Connector
+	pool *pgxpool.Pool
+}
+
+func (c poolConnector) Close() error {
+	c.pool.Close()
+	return nil
 }
 
 // Ping reports whether the database answers.

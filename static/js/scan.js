@@ -123,6 +123,9 @@
 
   function feedback(kind) {
     kind = kind === "ok" ? "ok" : "error";
+    // before any tap or key press the browser refuses both (and logs an error)
+    var ua = navigator.userActivation;
+    if (ua && !ua.hasBeenActive) return;
     vibrate(kind);
     beep(kind);
   }
@@ -369,8 +372,12 @@
       box.setAttribute("aria-live", "assertive");
       box.setAttribute("aria-atomic", "true");
     }
-    // a result already on the page answers a plain (non-htmx) form post: announce it too
-    checkFeedback();
+    // results rendered with the page were announced when they were produced (or cannot be:
+    // browsers block sound and vibration until the first tap or key press)
+    if (box && announced) {
+      box.querySelectorAll("[data-scan-result]").forEach(function (el) { announced.add(el); });
+      if (box.hasAttribute("data-scan-result")) announced.add(box);
+    }
     refocusIfFree();
   }
 
