@@ -16,7 +16,7 @@ func (h *Handler) LoginForm(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, views.HomeURL(u))
 	}
 	f := views.FormState{Values: map[string]string{"next": safeNext(c.QueryParam("next"))}}
-	return h.render(c, http.StatusOK, account.Login(h.page(c, "Log in"), f))
+	return h.render(c, http.StatusOK, account.Login(h.page(c, "Log in"), f, h.demoLogins()))
 }
 
 // Login checks the credentials, starts a fresh session and sends the user to
@@ -30,7 +30,7 @@ func (h *Handler) Login(c echo.Context) error {
 		}
 		f := formState(c, err, "email", "next")
 		f.Values["next"] = safeNext(f.Values["next"])
-		return h.render(c, formStatus(err), account.Login(h.page(c, "Log in"), f))
+		return h.render(c, formStatus(err), account.Login(h.page(c, "Log in"), f, h.demoLogins()))
 	}
 	if err := h.logIn(ctx, u); err != nil {
 		return err
@@ -101,4 +101,12 @@ func (h *Handler) ChangePassword(c echo.Context) error {
 	}
 	h.flash(c, "success", "Your password has been changed.")
 	return redirect(c, views.HomeURL(u))
+}
+
+// demoLogins are shown on the login page in development only.
+func (h *Handler) demoLogins() []models.DemoLogin {
+	if h.cfg.Production {
+		return nil
+	}
+	return models.DemoLogins
 }

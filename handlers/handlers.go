@@ -13,10 +13,9 @@ import (
 
 // Config is what the web layer needs to know about its environment.
 type Config struct {
-	Production  bool // stricter cookies, HSTS, no demo hints
-	TrustProxy  bool // take the client address from X-Forwarded-For
-	BodyLimit   string
-	Development bool // show the demo logins on the login page
+	Production bool // stricter cookies, HSTS, no demo hints
+	TrustProxy bool // take the client address from X-Forwarded-For
+	BodyLimit  string
 }
 
 // Handler holds the dependencies every handler uses.

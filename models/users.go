@@ -209,7 +209,7 @@ func ListUsers(ctx context.Context, db bun.IDB, f UserFilter) (UserPage, error) 
 	case "inactive":
 		q = q.Where("NOT u.active")
 	}
-	total, err := q.OrderExpr("lower(u.name), u.id").Limit(int64(f.PerPage)).Offset(int64((f.Page-1)*f.PerPage)).ScanAndCount(ctx)
+	total, err := q.OrderExpr("lower(u.name), u.id").Limit(int64(f.PerPage)).Offset(int64((f.Page - 1) * f.PerPage)).ScanAndCount(ctx)
 	if err != nil {
 		return UserPage{}, fmt.Errorf("models: list users: %w", err)
 	}

@@ -80,7 +80,9 @@ func TestErrorMapping(t *testing.T) {
 
 	// Clients that want JSON get JSON.
 	r = admin.Do(http.MethodGet, "/office/users/999999", nil, http.Header{"Accept": {"application/json"}})
-	var body struct{ Error struct{ Code, Message string } }
+	var body struct {
+		Error struct{ Code, Message string }
+	}
 	if err := json.Unmarshal([]byte(r.Body), &body); err != nil || r.StatusCode != http.StatusNotFound || body.Error.Code != models.ENOTFOUND {
 		t.Fatalf("JSON 404: %d %s", r.StatusCode, r.Body)
 	}
