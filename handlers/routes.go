@@ -27,6 +27,7 @@ var (
 	signedIn      = Access{}
 	officeRoles   = Access{Roles: []string{models.RoleAdmin, models.RoleSales, models.RoleAccountant}}
 	adminOnly     = Access{Roles: []string{models.RoleAdmin}}
+	catalogRoles  = Access{Roles: []string{models.RoleAdmin, models.RoleSales}}
 	warehouseRole = Access{Roles: []string{models.RoleWarehouse, models.RoleAdmin}}
 	customerRole  = Access{Roles: []string{models.RoleCustomer}}
 )
@@ -46,6 +47,7 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	shop.GET("/", h.ShopHome)
 	shop.GET("/search", h.ShopSearch)
 	shop.GET("/cart", h.ShopCart)
+	// -- storefront catalog (listing, search, product page):
 
 	// Accounts.
 	shop.GET("/login", h.LoginForm)
@@ -66,6 +68,11 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	users.POST("", h.OfficeUserCreate)
 	users.GET("/:id", h.OfficeUserEdit)
 	users.POST("/:id", h.OfficeUserUpdate)
+
+	// Catalog back office (admin, sales).
+	// -- categories, taxes, attributes:
+	// -- products and variants, CSV import/export:
+	// -- product images and barcode labels:
 
 	// Handheld warehouse.
 	scan := h.area(app, "/scan", warehouseRole)

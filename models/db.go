@@ -34,6 +34,7 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*bun.DB, error) {
 	sqldb.SetMaxIdleConns(0)
 	sqldb.SetMaxOpenConns(int(cfg.MaxConns))
 	db := bun.NewDB(sqldb, pgdialect.New())
+	RegisterModels(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("models: ping database: %w", err)

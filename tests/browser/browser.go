@@ -27,10 +27,12 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // Window sizes, in CSS pixels.
@@ -96,10 +98,10 @@ func ExecPath() string {
 	return ""
 }
 
-// New starts a headless Chromium for the test and returns the context of a
-// tab in a fresh browser context (no cookies, no storage). The browser ends
-// with the test, or after the timeout. Run actions on the context with
-// chromedp.Do and chromedp.Run, or with the helpers of this package.
+// New starts a headless Chromium for the test, with a fresh profile, and
+// returns the context of its first tab. The browser ends with the test, or
+// after the timeout. Run actions on the context with chromedp.Do and
+// chromedp.Run, or with the helpers of this package.
 func New(tb testing.TB, opts ...Option) context.Context {
 	tb.Helper()
 	path := ExecPath()
@@ -115,8 +117,7 @@ func New(tb testing.TB, opts ...Option) context.Context {
 	if err != nil {
 		tb.Fatalf("browser: profile directory: %v", err)
 	}
-	var output strings.Builder
-	var outputMu sync.Mutex
+	var output lockedBuffer
 	allocOpts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -129,69 +130,55 @@ func New(tb testing.TB, opts ...Option) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(cfg.width, cfg.height),
-		chromedp.CombinedOutput(lockedWriter{&outputMu, &output}),
+		chromedp.CombinedOutput(&output),
 	)
 	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), cfg.timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, allocOpts...)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx,
-		chromedp.WithErrorf(func(format string, args ...any) { tb.Logf("chromedp: "+format, args...) }))
+	w := &watcher{tb: tb, allowErrors: cfg.allowErrors}
+	ctx, cancel := chromedp.NewContext(allocCtx,
+		chromedp.WithListener(w.event),
+		chromedp.WithErrorf(func(format string, args ...any) { w.logf("chromedp: "+format, args...) }))
 	tb.Cleanup(func() {
-		cancelBrowser()
+		w.finish(ctx)
+		cancel()
 		cancelAlloc() // waits until the browser has exited
 		cancelTimeout()
 		_ = os.RemoveAll(profile)
 	})
-	start := time.Now()
-	if err := chromedp.Do(browserCtx); err != nil {
-		outputMu.Lock()
-		defer outputMu.Unlock()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(cfg.width), int64(cfg.height))); err != nil {
 		tb.Fatalf("browser: start %s: %v\n%s", path, err, output.String())
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		tb.Logf("browser: starting %s took %v", path, d.Round(time.Millisecond))
-	}
-	return newTab(tb, browserCtx, cfg)
-}
-
-// NewTab opens another tab in the browser of ctx (a context that New or
-// NewTab returned), in a fresh browser context of its own: a second user,
-// with no cookies. Size options apply; Timeout does not.
-func NewTab(tb testing.TB, ctx context.Context, opts ...Option) context.Context {
-	tb.Helper()
-	c := chromedp.FromContext(ctx)
-	if c == nil || c.Browser == nil {
-		tb.Fatalf("browser: NewTab needs a context from browser.New")
-	}
-	return newTab(tb, browserOf(ctx), newConfig(opts))
-}
-
-type browserKey struct{}
-
-func browserOf(ctx context.Context) context.Context {
-	if b, ok := ctx.Value(browserKey{}).(context.Context); ok {
-		return b
 	}
 	return ctx
 }
 
-func newTab(tb testing.TB, browserCtx context.Context, cfg config) context.Context {
+// NewTab opens another tab in the browser of ctx (a context that New or
+// NewTab returned), in a fresh browser context of its own: another user,
+// with no cookies. It closes when the test ends. Size and AllowPageErrors
+// apply; Timeout does not (the browser's timeout does).
+func NewTab(tb testing.TB, ctx context.Context, opts ...Option) context.Context {
 	tb.Helper()
+	if c := chromedp.FromContext(ctx); c == nil || c.Browser == nil {
+		tb.Fatalf("browser: NewTab needs a context from browser.New")
+	}
+	if root, ok := ctx.Value(rootKey{}).(context.Context); ok {
+		ctx = root
+	}
+	cfg := newConfig(opts)
 	w := &watcher{tb: tb, allowErrors: cfg.allowErrors}
-	tabCtx, cancel := chromedp.NewContext(browserCtx,
-		chromedp.WithNewBrowserContext(),
-		chromedp.WithListener(w.event))
-	tabCtx = context.WithValue(tabCtx, browserKey{}, browserCtx)
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(w.event))
+	tab = context.WithValue(tab, rootKey{}, ctx)
 	tb.Cleanup(func() {
-		// a round trip: the listener has seen every event sent before it
-		_, _ = chromedp.Run(tabCtx, chromedp.Evaluate[int](`1`))
-		w.stop()
+		w.finish(tab)
 		cancel()
 	})
-	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(int64(cfg.width), int64(cfg.height))); err != nil {
-		tb.Fatalf("browser: open tab: %v", err)
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(cfg.width), int64(cfg.height))); err != nil {
+		tb.Fatalf("browser: open a tab: %v", err)
 	}
-	return tabCtx
+	return tab
 }
+
+// rootKey marks a tab of NewTab with the context of the browser's first tab.
+type rootKey struct{}
 
 // watcher forwards a tab's console to the test log and fails the test on a
 // JavaScript exception or a CSP violation. It runs in the tab's event loop,
@@ -203,10 +190,24 @@ type watcher struct {
 	stopped     bool
 }
 
-func (w *watcher) stop() {
+// finish makes the watcher see every event the tab sent so far (the
+// listener runs before the reply to a later command is read) and then
+// stops it, since a test must not log after it has ended.
+func (w *watcher) finish(ctx context.Context) {
+	c, cancel := context.WithTimeout(ctx, 2*time.Second)
+	_, _ = chromedp.Run(c, chromedp.Evaluate[int](`1`))
+	cancel()
 	w.mu.Lock()
 	w.stopped = true
 	w.mu.Unlock()
+}
+
+func (w *watcher) logf(format string, args ...any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.stopped {
+		w.tb.Logf(format, args...)
+	}
 }
 
 func (w *watcher) event(ev any) {
@@ -294,15 +295,23 @@ func remoteText(o *runtime.RemoteObject) string {
 	return string(o.Type)
 }
 
-type lockedWriter struct {
-	mu *sync.Mutex
-	b  *strings.Builder
+// lockedBuffer collects the browser's output, for the error when it
+// cannot start.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
 }
 
-func (w lockedWriter) Write(p []byte) (int, error) {
+func (w *lockedBuffer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.Write(p)
+}
+
+func (w *lockedBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
 
 // Do runs the actions in order and fails the test at the first error.
@@ -350,6 +359,31 @@ func ClickAndWait(tb testing.TB, ctx context.Context, css string) int64 {
 		return 0
 	}
 	return resp.Status
+}
+
+// TypeKeys types keys into whatever has the focus, the way a hardware
+// keyboard (or a keyboard-wedge barcode scanner) does: for each character a
+// rawKeyDown, a char and a keyUp event, as Chromium gets them from the
+// operating system. Use "\r" (kb.Enter) for Enter.
+//
+// chromedp.KeyEvent sends a keyDown event instead of a rawKeyDown, and then
+// Blink does not drop the char event after a keydown handler called
+// preventDefault, so the page gets a character that a real keyboard would
+// not have typed. TypeKeys keeps that behaviour of real keyboards.
+func TypeKeys(keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range keys {
+			for _, ev := range kb.Encode(r) {
+				if ev.Type == kb.KeyDown {
+					ev.Type = kb.KeyRawDown
+				}
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *ev); err != nil {
+					return fmt.Errorf("type %q: %w", r, err)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // URL is the address of the page in the tab.

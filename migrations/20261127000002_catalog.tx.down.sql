@@ -1,0 +1,11 @@
+DROP TABLE product_image_renditions;
+DROP TABLE product_images;
+DROP TABLE product_variant_values;
+DROP TABLE product_variants;
+DROP TABLE product_template_attribute_values;
+DROP TABLE product_attribute_values;
+DROP TABLE product_attributes;
+DROP TABLE product_template_taxes;
+DROP TABLE product_templates;
+DROP TABLE taxes;
+DROP TABLE product_categories;
