@@ -44,6 +44,10 @@ const (
 // DefaultTimeout bounds everything one test does with its browser.
 const DefaultTimeout = 60 * time.Second
 
+// StepTimeout bounds one page load, or one wait for an element, of the
+// helpers Navigate, ClickAndWait and Text.
+const StepTimeout = 15 * time.Second
+
 // Option changes how New and NewTab set up a tab.
 type Option func(*config)
 
@@ -336,7 +340,9 @@ func Run[T any](tb testing.TB, ctx context.Context, action chromedp.Action[T]) T
 // HTTP status of the document.
 func Navigate(tb testing.TB, ctx context.Context, rawURL string) int64 {
 	tb.Helper()
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(rawURL))
+	step, cancel := context.WithTimeout(ctx, StepTimeout)
+	defer cancel()
+	resp, err := chromedp.Run(step, chromedp.NavigateResponse(rawURL))
 	if err != nil {
 		tb.Fatalf("browser: open %s: %v", rawURL, err)
 	}
@@ -351,7 +357,9 @@ func Navigate(tb testing.TB, ctx context.Context, rawURL string) int64 {
 // any redirects), and returns the HTTP status of that page.
 func ClickAndWait(tb testing.TB, ctx context.Context, css string) int64 {
 	tb.Helper()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
+	step, cancel := context.WithTimeout(ctx, StepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(step, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
 	if err != nil {
 		tb.Fatalf("browser: click %s and wait for the next page: %v (page %s)", css, err, currentURL(ctx))
 	}
@@ -414,7 +422,13 @@ func Exists(tb testing.TB, ctx context.Context, css string) bool {
 // returns its visible text.
 func Text(tb testing.TB, ctx context.Context, css string) string {
 	tb.Helper()
-	return Run(tb, ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+	step, cancel := context.WithTimeout(ctx, StepTimeout)
+	defer cancel()
+	text, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+	if err != nil {
+		tb.Fatalf("browser: text of %s: %v (page %s)", css, err, currentURL(ctx))
+	}
+	return text
 }
 
 // WaitFor waits until a JavaScript expression is truthy, polling on DOM
@@ -443,9 +457,10 @@ func currentURL(ctx context.Context) string {
 	return s
 }
 
-// Screenshot saves a full-page PNG of the tab as name (e.g.
-// "login-admin.png") in the directory that BROWSER_SHOTS names, creating it;
-// without BROWSER_SHOTS it does nothing. A failure is logged, never fatal.
+// Screenshot saves a full-page PNG of the tab in the directory that
+// BROWSER_SHOTS names, creating it, as the test's name and name (e.g.
+// "TestX_admin-login.png"); without BROWSER_SHOTS it does nothing. A failure
+// is logged, never fatal.
 func Screenshot(tb testing.TB, ctx context.Context, name string) {
 	tb.Helper()
 	dir := os.Getenv("BROWSER_SHOTS")
@@ -456,7 +471,7 @@ func Screenshot(tb testing.TB, ctx context.Context, name string) {
 	if err == nil {
 		err = os.MkdirAll(dir, 0o755)
 	}
-	path := filepath.Join(dir, filepath.Base(name))
+	path := filepath.Join(dir, fileSafe.Replace(tb.Name())+"-"+filepath.Base(name))
 	if err == nil {
 		err = os.WriteFile(path, png, 0o644)
 	}
@@ -466,6 +481,8 @@ func Screenshot(tb testing.TB, ctx context.Context, name string) {
 	}
 	tb.Logf("browser: screenshot %s", path)
 }
+
+var fileSafe = strings.NewReplacer("/", "_", "\\", "_", " ", "_", ":", "_")
 
 // fullPage captures the whole document, beyond the viewport, as PNG.
 func fullPage(ctx context.Context, t *chromedp.Target) ([]byte, error) {
