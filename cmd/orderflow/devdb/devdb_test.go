@@ -123,11 +123,15 @@ func TestEnsureTestCluster(t *testing.T) {
 // like <repo>/.data, where the cluster must live in place.
 func TestEnsureProjectDir(t *testing.T) {
 	skipWithoutPostgres(t)
-	dir, err := filepath.Abs("../../../.data-devdbtest")
+	// A directory every user can traverse (t.TempDir and a CI clone may not
+	// be), so that the cluster lives in it rather than in the fallback.
+	dir, err := os.MkdirTemp("", "orderflow-devdbtest-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	o := Options{Dir: dir, Test: true, Logf: t.Logf}
 	t.Cleanup(func() {
 		if err := Stop(context.Background(), o); err != nil {
