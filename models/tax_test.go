@@ -20,10 +20,10 @@ func TestComputeTaxesOdooFigures(t *testing.T) {
 	cents := models.Currency{Code: "EUR", Rounding: dec("0.01")}
 	cash := models.Currency{Code: "CHF", Rounding: dec("0.05")}
 	cases := []struct {
-		name               string
-		tax                models.Tax
-		price              string
-		cur                models.Currency
+		name                  string
+		tax                   models.Tax
+		price                 string
+		cur                   models.Currency
 		untaxed, taxAmt, paid string
 	}{
 		{"19% excluded, rounding 1, line 1", pct("19", false), "22689", one, "22689", "4311", "27000"},
