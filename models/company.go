@@ -25,6 +25,7 @@ type Company struct {
 	PricesIncludeTax     bool      `bun:"prices_include_tax,notnull"`
 	AutoConfirmOnPayment bool      `bun:"auto_confirm_on_payment,notnull"`
 	SellBeyondStock      bool      `bun:"sell_beyond_stock,notnull"`
+	WebsiteWarehouseID   *int64    `bun:"website_warehouse_id"`
 	CreatedAt            time.Time `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt            time.Time `bun:"updated_at,notnull,default:current_timestamp"`
 }
