@@ -59,7 +59,10 @@ func (h *Handler) useStandard(e *echo.Echo) {
 	}
 	e.Use(middleware.SecureWithConfig(secure))
 	e.Use(middleware.BodyLimit(h.cfg.BodyLimit))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
+		// Images are compressed already; PDFs are mostly so.
+		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/images/") },
+	}))
 }
 
 // dynamic is the middleware of every page and form: the session, CSRF

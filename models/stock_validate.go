@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // Backorder choices when less than the demand is done.
@@ -187,17 +188,14 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 	var backorderMoves []*Move
 	var cancelled []Move
 	var chainedDests []int64
-	for _, vl := range work {
-		if vl.Done.IsPositive() {
-			if _, err := tx.NewRaw(`UPDATE stock_move_lines SET quantity_done = ?, reserved_quantity = 0, state = 'done',
-				lot_id = ?, lot_name = ?, done_by = ?, date = ? WHERE id = ?`, vl.Done, vl.LotID, vl.LotName, nullableID(actorID), now, vl.ID).Exec(ctx); err != nil {
-				return nil, err
-			}
-		}
+	if err := markLinesDone(ctx, tx, work, actorID, now); err != nil {
+		return nil, err
 	}
 	if _, err := tx.NewRaw("DELETE FROM stock_move_lines WHERE picking_id = ? AND state = 'open'", id).Exec(ctx); err != nil {
 		return nil, err
 	}
+	var fullyDone []int64
+	var fullyDoneQty []string
 	for i := range moves {
 		m := &moves[i]
 		done := doneByMove[m.ID]
@@ -207,9 +205,8 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 		}
 		switch {
 		case !rest.IsPositive():
-			if _, err := tx.NewRaw("UPDATE stock_moves SET state = 'done', quantity_done = ?, date_done = ?, updated_at = now() WHERE id = ?", done, now, m.ID).Exec(ctx); err != nil {
-				return nil, err
-			}
+			fullyDone = append(fullyDone, m.ID)
+			fullyDoneQty = append(fullyDoneQty, done.String())
 		case done.IsZero():
 			if createBackorder {
 				backorderMoves = append(backorderMoves, m)
@@ -235,6 +232,13 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 			} else {
 				cancelled = append(cancelled, restMove)
 			}
+		}
+	}
+	if len(fullyDone) > 0 {
+		if _, err := tx.NewRaw(`UPDATE stock_moves m SET state = 'done', quantity_done = d.done, date_done = ?, updated_at = now()
+			FROM unnest(?::bigint[], ?::numeric[]) AS d(id, done) WHERE m.id = d.id`,
+			now, pgdialect.Array(fullyDone), pgdialect.Array(fullyDoneQty)).Exec(ctx); err != nil {
+			return nil, err
 		}
 	}
 	if err := cancelMoves(ctx, tx, cancelled); err != nil {
@@ -384,10 +388,60 @@ func locationUsages(ctx context.Context, tx bun.IDB, work []*validatingLine) (ma
 	return out, nil
 }
 
+// quantKey identifies a quant; 0 stands for "no lot" / "no package".
+type quantKey struct {
+	variant, location, lot, pkg int64
+}
+
+func idOrZero(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// quantArrays turns keyed amounts into the parallel arrays unnest() takes.
+func quantArrays(keys []quantKey) (variants, locations, lots, pkgs []int64) {
+	for _, k := range keys {
+		variants = append(variants, k.variant)
+		locations = append(locations, k.location)
+		lots = append(lots, k.lot)
+		pkgs = append(pkgs, k.pkg)
+	}
+	return
+}
+
+// markLinesDone records the done quantity, lot and author of the lines that
+// were done, in one statement.
+func markLinesDone(ctx context.Context, tx bun.IDB, work []*validatingLine, actorID int64, now time.Time) error {
+	var ids, lots []int64
+	var done, names []string
+	for _, vl := range work {
+		if vl.Done.IsPositive() {
+			ids = append(ids, vl.ID)
+			done = append(done, vl.Done.String())
+			lots = append(lots, idOrZero(vl.LotID))
+			names = append(names, vl.LotName)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.NewRaw(`UPDATE stock_move_lines l SET quantity_done = d.done, reserved_quantity = 0, state = 'done',
+			lot_id = NULLIF(d.lot_id, 0), lot_name = d.lot_name, done_by = ?, date = ?
+		FROM unnest(?::bigint[], ?::numeric[], ?::bigint[], ?::text[]) AS d(id, done, lot_id, lot_name) WHERE l.id = d.id`,
+		nullableID(actorID), now, pgdialect.Array(ids), pgdialect.Array(done), pgdialect.Array(lots), pgdialect.Array(names)).Exec(ctx)
+	return wrapErr(err, "mark lines done")
+}
+
 // takeFromSource lowers the source quants of stored products by what was
-// done and gives back the lines' reservations. A source that lacks the stock
-// is refused (the quant CHECK makes overselling impossible here too).
+// done and gives back the lines' reservations, in one statement after
+// locking the quants in the reservation engine's order. A source that lacks
+// the stock is refused (the quant CHECKs make overselling impossible here).
 func takeFromSource(ctx context.Context, tx bun.IDB, work []*validatingLine, usages map[int64]string) error {
+	done := map[quantKey]decimal.Decimal{}
+	reserved := map[quantKey]decimal.Decimal{}
+	var keys []quantKey
 	for _, vl := range work {
 		if vl.Info.Type != ProductStorable || usages[vl.LocationID] != UsageInternal {
 			continue
@@ -395,39 +449,102 @@ func takeFromSource(ctx context.Context, tx bun.IDB, work []*validatingLine, usa
 		if !vl.Done.IsPositive() && !vl.ReservedQuantity.IsPositive() {
 			continue
 		}
-		var inDate time.Time
-		err := tx.NewRaw(`UPDATE stock_quants SET quantity = quantity - ?, reserved_quantity = reserved_quantity - ?
-			WHERE variant_id = ? AND location_id = ? AND lot_id IS NOT DISTINCT FROM ? AND package_id IS NOT DISTINCT FROM ?
-			RETURNING in_date`, vl.Done, vl.ReservedQuantity, vl.VariantID, vl.LocationID, vl.LotID, vl.PackageID).Scan(ctx, &inDate)
-		if err != nil {
-			if isCheckViolation(err, "stock_quants_not_negative") || isCheckViolation(err, "stock_quants_reserved_within") || errors.Is(err, sql.ErrNoRows) {
-				return Errorf(EINVALID, "Not enough stock of %s in the source location to do %s.", vl.Move.Description, vl.Done)
-			}
-			return fmt.Errorf("models: take from source: %w", err)
+		k := quantKey{vl.VariantID, vl.LocationID, idOrZero(vl.LotID), idOrZero(vl.PackageID)}
+		if _, seen := done[k]; !seen {
+			keys = append(keys, k)
 		}
-		vl.InDate = inDate
+		done[k] = done[k].Add(vl.Done)
+		reserved[k] = reserved[k].Add(vl.ReservedQuantity)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	variants, locations, lots, pkgs := quantArrays(keys)
+	doneArr, resArr := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		doneArr[i], resArr[i] = done[k].String(), reserved[k].String()
+	}
+	const match = `FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[], ?::numeric[])
+			AS d(variant_id, location_id, lot_id, package_id, done, reserved)
+		WHERE q.variant_id = d.variant_id AND q.location_id = d.location_id
+			AND q.lot_id IS NOT DISTINCT FROM NULLIF(d.lot_id, 0) AND q.package_id IS NOT DISTINCT FROM NULLIF(d.package_id, 0)`
+	args := []any{pgdialect.Array(variants), pgdialect.Array(locations), pgdialect.Array(lots), pgdialect.Array(pkgs),
+		pgdialect.Array(doneArr), pgdialect.Array(resArr)}
+	if _, err := tx.NewRaw(`SELECT q.id FROM stock_quants q, stock_locations l, `+match[len("FROM "):]+
+		` AND l.id = q.location_id ORDER BY q.variant_id, q.in_date, l.complete_name, q.id FOR UPDATE OF q`, args...).Exec(ctx); err != nil {
+		return fmt.Errorf("models: lock source quants: %w", err)
+	}
+	var taken []struct {
+		VariantID  int64     `bun:"variant_id"`
+		LocationID int64     `bun:"location_id"`
+		LotID      int64     `bun:"lot_id"`
+		PackageID  int64     `bun:"package_id"`
+		InDate     time.Time `bun:"in_date"`
+	}
+	err := tx.NewRaw(`UPDATE stock_quants q SET quantity = q.quantity - d.done, reserved_quantity = q.reserved_quantity - d.reserved
+		`+match+` RETURNING q.variant_id, q.location_id, coalesce(q.lot_id, 0) AS lot_id, coalesce(q.package_id, 0) AS package_id, q.in_date`,
+		args...).Scan(ctx, &taken)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if isCheckViolation(err, "stock_quants_not_negative") || isCheckViolation(err, "stock_quants_reserved_within") {
+			return Errorf(EINVALID, "Some products are no longer in the source location in the quantities done. Check availability, then try again.")
+		}
+		return fmt.Errorf("models: take from source: %w", err)
+	}
+	if len(taken) != len(keys) {
+		return Errorf(EINVALID, "Some products done are not in stock at the source location. Check availability, then try again.")
+	}
+	inDates := map[quantKey]time.Time{}
+	for _, t := range taken {
+		inDates[quantKey{t.VariantID, t.LocationID, t.LotID, t.PackageID}] = t.InDate
+	}
+	for _, vl := range work {
+		vl.InDate = inDates[quantKey{vl.VariantID, vl.LocationID, idOrZero(vl.LotID), idOrZero(vl.PackageID)}]
 	}
 	return nil
 }
 
 // putAtDestination adds what was done to the destination quants (internal
-// destinations only), keeping the incoming date of the stock for FIFO.
+// destinations only) in one statement, keeping the incoming date of the
+// stock for FIFO.
 func putAtDestination(ctx context.Context, tx bun.IDB, work []*validatingLine, usages map[int64]string, now time.Time) error {
+	done := map[quantKey]decimal.Decimal{}
+	inDate := map[quantKey]time.Time{}
+	var keys []quantKey
 	for _, vl := range work {
 		if vl.Info.Type != ProductStorable || !vl.Done.IsPositive() || usages[vl.LocationDestID] != UsageInternal {
 			continue
 		}
-		inDate := vl.InDate
-		if inDate.IsZero() {
-			inDate = now
+		k := quantKey{vl.VariantID, vl.LocationDestID, idOrZero(vl.LotID), idOrZero(vl.ResultPackageID)}
+		d := vl.InDate
+		if d.IsZero() {
+			d = now
 		}
-		_, err := tx.NewRaw(`INSERT INTO stock_quants AS q (variant_id, location_id, lot_id, package_id, quantity, in_date)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (variant_id, location_id, lot_id, package_id) DO UPDATE SET quantity = q.quantity + EXCLUDED.quantity`,
-			vl.VariantID, vl.LocationDestID, vl.LotID, vl.ResultPackageID, vl.Done, inDate).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("models: put at destination: %w", err)
+		if _, seen := done[k]; !seen {
+			keys = append(keys, k)
+			inDate[k] = d
+		} else if d.Before(inDate[k]) {
+			inDate[k] = d
 		}
+		done[k] = done[k].Add(vl.Done)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	variants, locations, lots, pkgs := quantArrays(keys)
+	doneArr, dates := make([]string, len(keys)), make([]time.Time, len(keys))
+	for i, k := range keys {
+		doneArr[i], dates[i] = done[k].String(), inDate[k]
+	}
+	_, err := tx.NewRaw(`INSERT INTO stock_quants AS q (variant_id, location_id, lot_id, package_id, quantity, in_date)
+		SELECT d.variant_id, d.location_id, NULLIF(d.lot_id, 0), NULLIF(d.package_id, 0), d.done, d.in_date
+		FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[], ?::timestamptz[])
+			AS d(variant_id, location_id, lot_id, package_id, done, in_date)
+		ORDER BY d.variant_id, d.location_id
+		ON CONFLICT (variant_id, location_id, lot_id, package_id) DO UPDATE SET quantity = q.quantity + EXCLUDED.quantity`,
+		pgdialect.Array(variants), pgdialect.Array(locations), pgdialect.Array(lots), pgdialect.Array(pkgs),
+		pgdialect.Array(doneArr), pgdialect.Array(dates)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: put at destination: %w", err)
 	}
 	return nil
 }

@@ -86,6 +86,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv.Handler = a.Echo
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go a.checkAvailabilityEvery(ctx, time.Minute)
 	select {
 	case err := <-errc:
 		return err
@@ -101,6 +102,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// checkAvailabilityEvery runs the scheduled "check availability" until ctx
+// ends: moves waiting for stock are reserved as soon as it is there.
+func (a *App) checkAvailabilityEvery(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := models.CheckAvailabilityScheduled(ctx, a.DB); err != nil && ctx.Err() == nil {
+				a.Log.Error("scheduled check availability", "error", err)
+			}
+		}
+	}
 }
 
 // Close releases the database and stops session cleanup.
