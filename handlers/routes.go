@@ -28,6 +28,8 @@ var (
 	officeRoles   = Access{Roles: []string{models.RoleAdmin, models.RoleSales, models.RoleAccountant}}
 	adminOnly     = Access{Roles: []string{models.RoleAdmin}}
 	catalogRoles  = Access{Roles: []string{models.RoleAdmin, models.RoleSales}}
+	stockRead     = Access{Roles: []string{models.RoleAdmin, models.RoleWarehouse, models.RoleSales}}
+	stockWrite    = Access{Roles: []string{models.RoleAdmin, models.RoleWarehouse}}
 	warehouseRole = Access{Roles: []string{models.RoleWarehouse, models.RoleAdmin}}
 	customerRole  = Access{Roles: []string{models.RoleCustomer}}
 )
@@ -45,9 +47,13 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	// Storefront.
 	shop := h.area(app, "", public)
 	shop.GET("/", h.ShopHome)
-	shop.GET("/search", h.ShopSearch)
 	shop.GET("/cart", h.ShopCart)
 	// -- storefront catalog (listing, search, product page):
+	shop.GET("/shop", h.ShopListing)
+	shop.GET("/search", h.ShopListing)
+	shop.GET("/shop/category/:id", h.ShopListing)
+	shop.GET("/shop/product/:id", h.ShopProductPage)
+	shop.GET("/images/:id/:size", h.ShopImage)
 
 	// Accounts.
 	shop.GET("/login", h.LoginForm)
@@ -68,11 +74,91 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	users.POST("", h.OfficeUserCreate)
 	users.GET("/:id", h.OfficeUserEdit)
 	users.POST("/:id", h.OfficeUserUpdate)
+	settings := h.area(app, "/office/settings", adminOnly)
+	settings.GET("", h.OfficeSettings)
+	settings.POST("", h.OfficeSettingsSave)
 
 	// Catalog back office (admin, sales).
 	// -- categories, taxes, attributes:
+	cat := h.area(app, "/office/categories", catalogRoles)
+	cat.GET("", h.OfficeCategoryList)
+	cat.GET("/new", h.OfficeCategoryNew)
+	cat.POST("", h.OfficeCategoryCreate)
+	cat.GET("/:id", h.OfficeCategoryEdit)
+	cat.POST("/:id", h.OfficeCategoryUpdate)
+	cat.POST("/:id/delete", h.OfficeCategoryDelete)
+	taxes := h.area(app, "/office/taxes", catalogRoles)
+	taxes.GET("", h.OfficeTaxList)
+	taxes.GET("/new", h.OfficeTaxNew)
+	taxes.POST("", h.OfficeTaxCreate)
+	taxes.POST("/preview", h.OfficeTaxPreview)
+	taxes.GET("/:id", h.OfficeTaxEdit)
+	taxes.POST("/:id", h.OfficeTaxUpdate)
+	taxes.POST("/:id/delete", h.OfficeTaxDelete)
+	attrs := h.area(app, "/office/attributes", catalogRoles)
+	attrs.GET("", h.OfficeAttributeList)
+	attrs.GET("/new", h.OfficeAttributeNew)
+	attrs.POST("", h.OfficeAttributeCreate)
+	attrs.GET("/:id", h.OfficeAttributeEdit)
+	attrs.POST("/:id", h.OfficeAttributeUpdate)
 	// -- products and variants, CSV import/export:
+	prod := h.area(app, "/office/products", catalogRoles)
+	prod.GET("", h.OfficeProductList)
+	prod.GET("/new", h.OfficeProductNew)
+	prod.POST("", h.OfficeProductCreate)
+	prod.GET("/export.csv", h.OfficeProductExport)
+	prod.GET("/import", h.OfficeProductImportForm)
+	prod.POST("/import", h.OfficeProductImport)
+	prod.GET("/import/sample.csv", h.OfficeProductImportSample)
+	prod.GET("/:id", h.OfficeProductEdit)
+	prod.POST("/:id", h.OfficeProductUpdate)
+	prod.POST("/:id/variants", h.OfficeProductVariantsUpdate)
 	// -- product images and barcode labels:
+	pimg := h.area(app, "/office/products", catalogRoles)
+	pimg.GET("/labels", h.OfficeProductLabels)
+	pimg.GET("/:id/labels", h.OfficeProductLabelsOne)
+	pimg.GET("/:id/images", h.OfficeProductImages)
+	pimg.POST("/:id/images", h.OfficeProductImagesUpload)
+	pimg.POST("/:id/images/order", h.OfficeProductImagesOrder)
+	pimg.POST("/:id/images/delete", h.OfficeProductImageDelete)
+
+	// Inventory back office (read: admin, warehouse, sales; write: admin, warehouse).
+	// -- warehouses, locations, operation types, stock on hand, product stock:
+	whRead := h.area(app, "/office/warehouses", stockRead)
+	whWrite := h.area(app, "/office/warehouses", stockWrite)
+	whRead.GET("", h.OfficeWarehouseList)
+	whWrite.GET("/new", h.OfficeWarehouseNew)
+	whWrite.POST("", h.OfficeWarehouseCreate)
+	whRead.GET("/:id", h.OfficeWarehouseShow)
+	whWrite.POST("/:id", h.OfficeWarehouseUpdate)
+	h.area(app, "/office/operation-types", stockRead).GET("/:id", h.OfficeOperationTypeEdit)
+	h.area(app, "/office/operation-types", stockWrite).POST("/:id", h.OfficeOperationTypeUpdate)
+	locRead := h.area(app, "/office/locations", stockRead)
+	locWrite := h.area(app, "/office/locations", stockWrite)
+	locRead.GET("", h.OfficeLocationList)
+	locWrite.GET("/new", h.OfficeLocationNew)
+	locWrite.POST("", h.OfficeLocationCreate)
+	locRead.GET("/:id", h.OfficeLocationEdit)
+	locWrite.POST("/:id", h.OfficeLocationUpdate)
+	stRead := h.area(app, "/office/stock", stockRead)
+	stRead.GET("", h.OfficeStockList)
+	stRead.GET("/variants/:id", h.OfficeVariantStock)
+	// -- transfers, receipts, deliveries, counts:
+	trRead := h.area(app, "/office/transfers", stockRead)
+	trWrite := h.area(app, "/office/transfers", stockWrite)
+	trRead.GET("", h.OfficeTransferList)
+	trWrite.GET("/new-receipt", h.OfficeTransferNewReceipt)
+	trWrite.POST("/new-receipt", h.OfficeTransferCreateReceipt)
+	trWrite.GET("/new-delivery", h.OfficeTransferNewDelivery)
+	trWrite.POST("/new-delivery", h.OfficeTransferCreateDelivery)
+	trRead.GET("/:id", h.OfficeTransferDetail)
+	trWrite.POST("/:id/reserve", h.OfficeTransferReserve)
+	trWrite.POST("/:id/unreserve", h.OfficeTransferUnreserve)
+	trWrite.POST("/:id/validate", h.OfficeTransferValidate)
+	trWrite.POST("/:id/cancel", h.OfficeTransferCancel)
+	counts := h.area(app, "/office/counts", stockWrite)
+	counts.GET("/new", h.OfficeCountNew)
+	counts.POST("", h.OfficeCountApply)
 
 	// Handheld warehouse.
 	scan := h.area(app, "/scan", warehouseRole)

@@ -2,25 +2,22 @@ package handlers
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"orderflow/models"
 	"orderflow/views/shop"
 )
 
-// ShopHome is the storefront's front page.
+// ShopHome is the storefront's front page: categories and featured products.
 func (h *Handler) ShopHome(c echo.Context) error {
-	return h.render(c, http.StatusOK, shop.Home(h.page(c, "")))
-}
-
-// ShopSearch shows the products matching ?q=.
-func (h *Handler) ShopSearch(c echo.Context) error {
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
+	d, err := models.ShopHome(c.Request().Context(), h.db)
+	if err != nil {
+		return err
 	}
-	return h.render(c, http.StatusOK, shop.Search(h.page(c, "Search"), q))
+	p := h.page(c, "")
+	p.Description = "Shop organic basics, handmade homeware, stationery and outdoor gear online at " + p.CompanyName() + "."
+	return h.render(c, http.StatusOK, shop.Home(p, d))
 }
 
 // ShopCart shows the shopper's cart.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -46,4 +47,66 @@ func GetCompany(ctx context.Context, db bun.IDB) (*Company, error) {
 		return nil, fmt.Errorf("models: get company: %w", err)
 	}
 	return c, nil
+}
+
+// CompanyInput is the editable part of the company settings.
+type CompanyInput struct {
+	Name                 string
+	Email                string
+	Phone                string
+	TaxRounding          string
+	InvoicePolicy        string
+	PricesIncludeTax     bool
+	AutoConfirmOnPayment bool
+	SellBeyondStock      bool
+	WebsiteWarehouseID   *int64
+}
+
+// UpdateCompany saves the company settings (the currency is fixed once
+// documents exist, so it is not editable here). It records what changed.
+func UpdateCompany(ctx context.Context, db *bun.DB, in CompanyInput, actorID int64) (*Company, error) {
+	p := Problems{}
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = strings.TrimSpace(in.Email)
+	in.Phone = strings.TrimSpace(in.Phone)
+	validateName(p, "name", in.Name)
+	if in.Email != "" {
+		validateEmail(p, "email", strings.ToLower(in.Email))
+	}
+	if len(in.Phone) > 50 {
+		p.Add("phone", "Use at most 50 characters.")
+	}
+	if in.TaxRounding != "per_line" && in.TaxRounding != "global" {
+		p.Add("tax_rounding", "Choose per line or global rounding.")
+	}
+	if in.InvoicePolicy != InvoiceOrdered && in.InvoicePolicy != InvoiceDelivered {
+		p.Add("invoice_policy", "Choose ordered or delivered quantities.")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	co := new(Company)
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewSelect().Model(co).Where("id = 1").For("UPDATE").Scan(ctx); err != nil {
+			return notFound(err, "The company")
+		}
+		if in.WebsiteWarehouseID != nil {
+			if _, err := GetWarehouse(ctx, tx, *in.WebsiteWarehouseID); err != nil {
+				return &Error{Code: EINVALID, Message: "Choose an existing warehouse.", Fields: map[string]string{"website_warehouse_id": "Choose an existing warehouse."}}
+			}
+		}
+		co.Name, co.Email, co.Phone = in.Name, strings.ToLower(in.Email), in.Phone
+		co.TaxRounding, co.InvoicePolicy = in.TaxRounding, in.InvoicePolicy
+		co.PricesIncludeTax, co.AutoConfirmOnPayment, co.SellBeyondStock = in.PricesIncludeTax, in.AutoConfirmOnPayment, in.SellBeyondStock
+		co.WebsiteWarehouseID = in.WebsiteWarehouseID
+		if _, err := tx.NewUpdate().Model(co).Column("name", "email", "phone", "tax_rounding", "invoice_policy", "prices_include_tax",
+			"auto_confirm_on_payment", "sell_beyond_stock", "website_warehouse_id").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return RecordHistory(ctx, tx, "company", 1, actorID, "Settings saved.")
+	})
+	if err != nil {
+		return nil, wrapOp(err, "update company")
+	}
+	return co, nil
 }

@@ -43,7 +43,8 @@ type SeedOptions struct {
 
 // Seed creates the company (when missing) and, with DemoUsers, one demo user
 // per role on a database that has no users yet. It is idempotent: rows that
-// exist are left as they are.
+// exist are left as they are. With DemoUsers it also loads the demo
+// catalog (SeedCatalog) into a database without products.
 func Seed(ctx context.Context, db *bun.DB, o SeedOptions) error {
 	if o.CompanyName == "" {
 		o.CompanyName = "Orderflow Demo Shop"
@@ -51,7 +52,7 @@ func Seed(ctx context.Context, db *bun.DB, o SeedOptions) error {
 	if o.CurrencyCode == "" {
 		o.CurrencyCode = "EUR"
 	}
-	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		co := &Company{ID: 1, Name: o.CompanyName, Email: "shop@example.com", CurrencyCode: o.CurrencyCode,
 			CurrencyDecimals: 2, TaxRounding: "per_line", InvoicePolicy: "ordered", AutoConfirmOnPayment: true}
 		if _, err := tx.NewInsert().Model(co).On("CONFLICT (id) DO NOTHING").Exec(ctx); err != nil {
@@ -74,6 +75,13 @@ func Seed(ctx context.Context, db *bun.DB, o SeedOptions) error {
 		}
 		return nil
 	})
+	if err != nil || !o.DemoUsers {
+		return err
+	}
+	if err := SeedCatalog(ctx, db); err != nil {
+		return err
+	}
+	return SeedStock(ctx, db)
 }
 
 func seedUser(ctx context.Context, tx bun.Tx, d DemoLogin) error {

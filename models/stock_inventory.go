@@ -205,7 +205,7 @@ func Availability(ctx context.Context, db bun.IDB, warehouseID int64, variantIDs
 		WITH locs AS (
 			SELECT l.id, l.usage FROM stock_locations l JOIN warehouses w ON w.id = ?
 			JOIN stock_locations v ON v.id = w.view_location_id
-			WHERE l.complete_name = v.complete_name OR l.complete_name LIKE v.complete_name || '/%'
+			WHERE l.complete_name = v.complete_name OR starts_with(l.complete_name, v.complete_name || '/')
 		), v AS (SELECT unnest(?::bigint[]) AS variant_id)
 		SELECT v.variant_id,
 			coalesce(q.on_hand, 0) AS on_hand, coalesce(q.reserved, 0) AS reserved,

@@ -48,7 +48,7 @@ func internalSubtree(ctx context.Context, db bun.IDB, roots []int64) (map[int64]
 		ID   int64 `bun:"id"`
 	}
 	err := db.NewRaw(`SELECT r.id AS root, l.id FROM stock_locations r
-		JOIN stock_locations l ON (l.id = r.id OR l.complete_name LIKE r.complete_name || '/%')
+		JOIN stock_locations l ON (l.id = r.id OR starts_with(l.complete_name, r.complete_name || '/'))
 		WHERE r.id IN (?) AND l.usage = 'internal' AND l.active`, bun.In(roots)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("models: location subtree: %w", err)

@@ -47,6 +47,9 @@ type validatingLine struct {
 	Move   *Move
 	Info   variantStockInfo
 	InDate time.Time
+	// Keep is the reservation a chained (make-to-order) line keeps for the
+	// backorder: what the previous step brought and was not done here.
+	Keep decimal.Decimal
 }
 
 // ValidatePicking records what was done on a transfer and moves the stock:
@@ -167,6 +170,14 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 		}
 	}
 
+	if createBackorder {
+		for _, vl := range work {
+			if vl.Move.ProcureMethod == MakeToOrder && vl.ReservedQuantity.GreaterThan(vl.Done) {
+				vl.Keep = vl.ReservedQuantity.Sub(vl.Done)
+			}
+		}
+	}
+
 	now := time.Now()
 	usages, err := locationUsages(ctx, tx, work)
 	if err != nil {
@@ -191,9 +202,18 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 	if err := markLinesDone(ctx, tx, work, actorID, now); err != nil {
 		return nil, err
 	}
-	if _, err := tx.NewRaw("DELETE FROM stock_move_lines WHERE picking_id = ? AND state = 'open'", id).Exec(ctx); err != nil {
+	kept, err := keepChainedReservations(ctx, tx, work)
+	if err != nil {
 		return nil, err
 	}
+	keptIDs := []int64{0}
+	for _, ls := range kept {
+		keptIDs = append(keptIDs, ls...)
+	}
+	if _, err := tx.NewRaw("DELETE FROM stock_move_lines WHERE picking_id = ? AND state = 'open' AND id NOT IN (?)", id, bun.In(keptIDs)).Exec(ctx); err != nil {
+		return nil, err
+	}
+	backorderMoveOf := map[int64]int64{}
 	var fullyDone []int64
 	var fullyDoneQty []string
 	for i := range moves {
@@ -210,6 +230,7 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 		case done.IsZero():
 			if createBackorder {
 				backorderMoves = append(backorderMoves, m)
+				backorderMoveOf[m.ID] = m.ID
 			} else {
 				cancelled = append(cancelled, *m)
 			}
@@ -229,6 +250,7 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 			}
 			if createBackorder {
 				backorderMoves = append(backorderMoves, &restMove)
+				backorderMoveOf[m.ID] = restMove.ID
 			} else {
 				cancelled = append(cancelled, restMove)
 			}
@@ -266,6 +288,12 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 			}
 		}
 		// Chained moves keep what their previous step already brought them.
+		for oldMove, lines := range kept {
+			if _, err := tx.NewRaw("UPDATE stock_move_lines SET move_id = ?, picking_id = ? WHERE id IN (?)",
+				backorderMoveOf[oldMove], backorder.ID, bun.In(lines)).Exec(ctx); err != nil {
+				return nil, err
+			}
+		}
 		if err := refreshChainedMoveStates(ctx, tx, ids); err != nil {
 			return nil, err
 		}
@@ -411,6 +439,32 @@ func quantArrays(keys []quantKey) (variants, locations, lots, pkgs []int64) {
 	return
 }
 
+// keepChainedReservations leaves an open line, per chained line with a
+// reservation to keep, holding that reservation for the backorder: the
+// line itself when nothing was done on it, else a new line beside the done
+// one. It returns the kept line ids per move.
+func keepChainedReservations(ctx context.Context, tx bun.IDB, work []*validatingLine) (map[int64][]int64, error) {
+	kept := map[int64][]int64{}
+	for _, vl := range work {
+		if !vl.Keep.IsPositive() {
+			continue
+		}
+		lineID := vl.ID
+		if vl.Done.IsPositive() {
+			rest := vl.MoveLine
+			rest.ID, rest.ReservedQuantity, rest.QuantityDone, rest.State, rest.DoneBy = 0, vl.Keep, decimal.Zero, "open", nil
+			if _, err := tx.NewInsert().Model(&rest).Returning("id").Exec(ctx); err != nil {
+				return nil, fmt.Errorf("models: keep chained reservation: %w", err)
+			}
+			lineID = rest.ID
+		} else if _, err := tx.NewRaw("UPDATE stock_move_lines SET reserved_quantity = ? WHERE id = ?", vl.Keep, vl.ID).Exec(ctx); err != nil {
+			return nil, err
+		}
+		kept[vl.MoveID] = append(kept[vl.MoveID], lineID)
+	}
+	return kept, nil
+}
+
 // markLinesDone records the done quantity, lot and author of the lines that
 // were done, in one statement.
 func markLinesDone(ctx context.Context, tx bun.IDB, work []*validatingLine, actorID int64, now time.Time) error {
@@ -446,7 +500,8 @@ func takeFromSource(ctx context.Context, tx bun.IDB, work []*validatingLine, usa
 		if vl.Info.Type != ProductStorable || usages[vl.LocationID] != UsageInternal {
 			continue
 		}
-		if !vl.Done.IsPositive() && !vl.ReservedQuantity.IsPositive() {
+		release := vl.ReservedQuantity.Sub(vl.Keep)
+		if !vl.Done.IsPositive() && !release.IsPositive() {
 			continue
 		}
 		k := quantKey{vl.VariantID, vl.LocationID, idOrZero(vl.LotID), idOrZero(vl.PackageID)}
@@ -454,7 +509,7 @@ func takeFromSource(ctx context.Context, tx bun.IDB, work []*validatingLine, usa
 			keys = append(keys, k)
 		}
 		done[k] = done[k].Add(vl.Done)
-		reserved[k] = reserved[k].Add(vl.ReservedQuantity)
+		reserved[k] = reserved[k].Add(release)
 	}
 	if len(keys) == 0 {
 		return nil

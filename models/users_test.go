@@ -39,8 +39,7 @@ func countUsers(t *testing.T, db *bun.DB) int {
 }
 
 func TestSeedIsIdempotent(t *testing.T) {
-	db := testdb.New(t)
-	mustSeed(t, db)
+	db := testdb.NewSeeded(t)
 	mustSeed(t, db)
 	if got, want := countUsers(t, db), len(models.DemoLogins); got != want {
 		t.Fatalf("users=%d after seeding twice, want %d", got, want)
@@ -162,8 +161,7 @@ func TestRegisterCustomerConcurrentSameEmail(t *testing.T) {
 
 func TestAuthenticate(t *testing.T) {
 	ctx := context.Background()
-	db := testdb.New(t)
-	mustSeed(t, db)
+	db := testdb.NewSeeded(t)
 
 	u, err := models.Authenticate(ctx, db, "Sales@Example.com ", models.DemoPassword, "1.2.3.4")
 	if err != nil {
@@ -189,8 +187,7 @@ func TestAuthenticate(t *testing.T) {
 
 func TestLoginThrottling(t *testing.T) {
 	ctx := context.Background()
-	db := testdb.New(t)
-	mustSeed(t, db)
+	db := testdb.NewSeeded(t)
 	for i := 0; i < models.LoginFailureLimit; i++ {
 		if _, err := models.Authenticate(ctx, db, "admin@example.com", "guess", "9.9.9.9"); models.ErrorCode(err) != models.EUNAUTHORIZED {
 			t.Fatalf("attempt %d: %v", i+1, err)
@@ -219,8 +216,7 @@ func TestLoginThrottling(t *testing.T) {
 
 func TestCreateUser(t *testing.T) {
 	ctx := context.Background()
-	db := testdb.New(t)
-	mustSeed(t, db)
+	db := testdb.NewSeeded(t)
 	admin := mustUser(t, db, "admin@example.com")
 
 	u, err := models.CreateUser(ctx, db, models.NewUser{Name: "Paula Picker", Email: "paula@example.com", Password: "pick-pick-pick", Roles: []string{"warehouse", "sales"}}, admin.ID)
@@ -258,8 +254,7 @@ func TestCreateUser(t *testing.T) {
 
 func TestUpdateUserDeactivationEndsSessions(t *testing.T) {
 	ctx := context.Background()
-	db := testdb.New(t)
-	mustSeed(t, db)
+	db := testdb.NewSeeded(t)
 	admin := mustUser(t, db, "admin@example.com")
 	sales := mustUser(t, db, "sales@example.com")
 	if _, err := models.UserForSession(ctx, db, sales.ID, sales.SessionVersion); err != nil {
@@ -287,8 +282,7 @@ func TestUpdateUserDeactivationEndsSessions(t *testing.T) {
 
 func TestUpdateUserCannotLockOutSelf(t *testing.T) {
 	ctx := context.Background()
-	db := testdb.New(t)
-	mustSeed(t, db)
+	db := testdb.NewSeeded(t)
 	admin := mustUser(t, db, "admin@example.com")
 	_, err := models.UpdateUser(ctx, db, admin.ID, models.UserUpdate{Name: admin.Name, Roles: []string{"sales"}, Active: false}, admin.ID)
 	f := models.FieldErrors(err)
@@ -306,8 +300,7 @@ func TestUpdateUserCannotLockOutSelf(t *testing.T) {
 
 func TestChangePassword(t *testing.T) {
 	ctx := context.Background()
-	db := testdb.New(t)
-	mustSeed(t, db)
+	db := testdb.NewSeeded(t)
 	u := mustUser(t, db, "warehouse@example.com")
 
 	_, err := models.ChangePassword(ctx, db, u.ID, models.PasswordChange{Current: "wrong", New: "new-password-1", Confirm: "new-password-1"})
@@ -331,8 +324,7 @@ func TestChangePassword(t *testing.T) {
 
 func TestListUsersAndCounts(t *testing.T) {
 	ctx := context.Background()
-	db := testdb.New(t)
-	mustSeed(t, db)
+	db := testdb.NewSeeded(t)
 	page, err := models.ListUsers(ctx, db, models.UserFilter{Query: "sam"})
 	if err != nil {
 		t.Fatal(err)

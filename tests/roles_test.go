@@ -23,12 +23,42 @@ func samplePath(t *testing.T, app *testapp.App, path string) string {
 			continue
 		}
 		switch {
+		case p == ":id" && strings.HasPrefix(path, "/images/"):
+			_, imageID := imgPublishedWithImage(t, app.DB, true)
+			parts[i] = itoa(imageID)
+		case p == ":size" && strings.HasPrefix(path, "/images/"):
+			parts[i] = models.ImageThumb
+		case p == ":id" && strings.HasPrefix(path, "/office/products/") && (strings.HasSuffix(path, "/labels") || strings.Contains(path, "/images")):
+			productID, _ := imgPublishedWithImage(t, app.DB, false)
+			parts[i] = itoa(productID)
+		case p == ":id" && strings.HasPrefix(path, "/office/products/"):
+			parts[i] = itoa(sampleProduct(t, app))
+		case p == ":id" && strings.HasPrefix(path, "/office/categories/"):
+			parts[i] = itoa(setupSampleCategory(t, app.DB))
+		case p == ":id" && strings.HasPrefix(path, "/office/taxes/"):
+			parts[i] = itoa(setupSampleTax(t, app.DB))
+		case p == ":id" && strings.HasPrefix(path, "/office/attributes/"):
+			parts[i] = itoa(setupSampleAttribute(t, app.DB))
+		case p == ":id" && strings.HasPrefix(path, "/shop/product/"):
+			parts[i] = itoa(shopSampleID(t, app, "SELECT pt.id FROM product_templates pt WHERE pt.published AND pt.active AND EXISTS (SELECT 1 FROM product_variants v WHERE v.template_id = pt.id AND v.active) ORDER BY pt.id LIMIT 1"))
+		case p == ":id" && strings.HasPrefix(path, "/shop/category/"):
+			parts[i] = itoa(shopSampleID(t, app, "SELECT id FROM product_categories ORDER BY id LIMIT 1"))
+		case p == ":id" && strings.HasPrefix(path, "/office/transfers/"):
+			parts[i] = itoa(sampleTransfer(t, app))
 		case p == ":id" && strings.HasPrefix(path, "/office/users/"):
 			var id int64
 			if err := app.DB.NewSelect().Model((*models.User)(nil)).Column("id").Where("email = 'warehouse@example.com'").Scan(t.Context(), &id); err != nil {
 				t.Fatal(err)
 			}
 			parts[i] = itoa(id)
+		case p == ":id" && strings.HasPrefix(path, "/office/warehouses/"):
+			parts[i] = itoa(invSampleWarehouse(t, app.DB).ID)
+		case p == ":id" && strings.HasPrefix(path, "/office/operation-types/"):
+			parts[i] = itoa(invSampleOperationType(t, app.DB))
+		case p == ":id" && strings.HasPrefix(path, "/office/locations/"):
+			parts[i] = itoa(invSampleLocation(t, app.DB))
+		case p == ":id" && strings.HasPrefix(path, "/office/stock/variants/"):
+			parts[i] = itoa(invSampleVariant(t, app.DB))
 		default:
 			t.Fatalf("route %s: add a sample value for %s to samplePath", path, p)
 		}

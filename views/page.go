@@ -16,6 +16,8 @@ type Page struct {
 	CSRF    string       // token for forms and HTMX requests
 	Flash   Flash
 	Path    string // the request path, for active navigation
+	// Description is the page's meta description (storefront pages).
+	Description string
 }
 
 // Flash is a one-time message shown on the next page.

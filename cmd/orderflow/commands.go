@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"orderflow/cmd/orderflow/app"
 	"orderflow/cmd/orderflow/devdb"
@@ -57,7 +59,14 @@ func migrate(ctx context.Context, cfg app.Config, log *slog.Logger, args []strin
 	return nil
 }
 
-func seed(ctx context.Context, cfg app.Config, log *slog.Logger) error {
+// seed creates the company and the demo data; with --products N it also
+// generates N more products (for benchmarks and load tests).
+func seed(ctx context.Context, cfg app.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	products := fs.Int("products", 0, "also generate this many products (for benchmarks)")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("usage: orderflow seed [--products N]")
+	}
 	a, err := openDB(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -67,6 +76,13 @@ func seed(ctx context.Context, cfg app.Config, log *slog.Logger) error {
 		return err
 	}
 	fmt.Println("seeded")
+	if *products > 0 {
+		start := time.Now()
+		if err := models.SeedLargeCatalog(ctx, a.DB, *products); err != nil {
+			return err
+		}
+		fmt.Printf("generated %d products in %v\n", *products, time.Since(start).Round(time.Millisecond))
+	}
 	return nil
 }
 

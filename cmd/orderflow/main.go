@@ -19,6 +19,7 @@ commands:
   migrate up|down|status
                         apply all pending migrations, revert the last one, or list them
   seed                  create the company and, outside production, the demo users (idempotent)
+  seed --products N     also generate N products (benchmarks, load tests)
   db url [--test]       start the project-local PostgreSQL cluster if needed and print its URL
   db stop [--test]      stop the project-local cluster
 `
@@ -49,7 +50,7 @@ func run(ctx context.Context, args []string) error {
 	case "migrate":
 		return migrate(ctx, cfg, log, args)
 	case "seed":
-		return seed(ctx, cfg, log)
+		return seed(ctx, cfg, log, args)
 	case "db":
 		return db(ctx, cfg, log, args)
 	case "help", "-h", "--help":

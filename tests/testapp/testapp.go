@@ -31,7 +31,7 @@ type App struct {
 func Start(tb testing.TB) *App {
 	tb.Helper()
 	cfg := app.Config{
-		DatabaseURL: testdb.NewURL(tb), Env: "development", MaxConns: 20,
+		DatabaseURL: testdb.NewSeededURL(tb), Env: "development", MaxConns: 20,
 		CompanyName: "Test Shop", Currency: "EUR", MigrateOnStart: true,
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -56,11 +56,89 @@ func New(tb testing.TB) *bun.DB {
 	return db
 }
 
+// NewSeeded is New with the demo data already loaded (see NewSeededURL).
+func NewSeeded(tb testing.TB) *bun.DB {
+	tb.Helper()
+	db, err := models.Open(context.Background(), NewSeededURL(tb), 20)
+	if err != nil {
+		tb.Fatalf("testdb: open: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
 // NewURL is New, returning the new database's URL instead of a handle.
 func NewURL(tb testing.TB) string {
 	tb.Helper()
 	URL(tb)
 	return create(tb, template)
+}
+
+// NewSeededURL is NewURL for a database that also holds the demo data
+// (company, demo users, catalog, stock), cloned from a template seeded once
+// per test binary — far faster than seeding in every test.
+func NewSeededURL(tb testing.TB) string {
+	tb.Helper()
+	URL(tb)
+	seededOnce.Do(func() { seededErr = ensureSeededTemplate() })
+	if seededErr != nil {
+		tb.Fatalf("testdb: seeded template: %v", seededErr)
+	}
+	return create(tb, seededTemplate)
+}
+
+var (
+	seededOnce     sync.Once
+	seededTemplate string
+	seededErr      error
+)
+
+// ensureSeededTemplate clones the migrated template and seeds it. Its name
+// carries a hash of the test binary, so a change to the seed code makes a
+// new one.
+func ensureSeededTemplate() error {
+	ctx := context.Background()
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	seededTemplate = template + "_s" + hex.EncodeToString(sum[:])[:8]
+	conn, err := pgx.Connect(ctx, serverURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(727002)"); err != nil {
+		return err
+	}
+	defer conn.Exec(ctx, "SELECT pg_advisory_unlock(727002)") //nolint:errcheck
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", seededTemplate).Scan(&exists); err != nil || exists {
+		return err
+	}
+	building := seededTemplate + "_build"
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+building+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+building+" TEMPLATE "+template+strategy); err != nil {
+		return err
+	}
+	db, err := models.Open(ctx, withDatabase(serverURL, building), 4)
+	if err != nil {
+		return err
+	}
+	err = models.Seed(ctx, db, models.SeedOptions{CompanyName: "Test Shop", CurrencyCode: "EUR", DemoUsers: true})
+	db.Close()
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	_, err = conn.Exec(ctx, "ALTER DATABASE "+building+" RENAME TO "+seededTemplate)
+	return err
 }
 
 // NewEmpty creates a database without any migration (for migration tests).
@@ -150,8 +228,10 @@ func ensureTemplate(ctx context.Context, conn *pgx.Conn) error {
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+building+" RENAME TO "+template); err != nil {
 		return err
 	}
-	// Templates of older schemas are no longer needed.
-	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'of\\_tpl\\_%' AND datname <> $1", template)
+	// Templates of older schemas are no longer needed; the newest few are
+	// kept, as another checkout's test run may be using one right now.
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'of\_tpl\_%' AND datname <> $1
+		ORDER BY oid DESC OFFSET 16`, template)
 	if err != nil {
 		return err
 	}
