@@ -128,7 +128,7 @@ func ShopProduct(ctx context.Context, db bun.IDB, templateID int64) (*ShopProduc
 		}
 	}
 
-	free, storable, err := shopFreeStock(ctx, db, co, []int64{templateID})
+	stock, err := shopFreeStock(ctx, db, co, []int64{templateID})
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func ShopProduct(ctx context.Context, db bun.IDB, templateID int64) (*ShopProduc
 	for _, pv := range variants {
 		sv := ShopVariant{ID: pv.ID, SKU: pv.SKU, Combination: pv.Combination,
 			Price: ShownPrice(co, v.Taxes, v.Product.ListPrice.Add(pv.PriceExtra)), ImageID: imageOf[pv.ID],
-			Stock: stockLevel(storable[templateID], free[pv.ID], co.SellBeyondStock)}
+			Stock: stockLevel(stock.storable[templateID], stock.variantFree[pv.ID], co.SellBeyondStock)}
 		if pv.Barcode != nil {
 			sv.Barcode = *pv.Barcode
 		}

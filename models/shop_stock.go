@@ -41,13 +41,20 @@ func stockLevel(storable bool, free decimal.Decimal, sellBeyond bool) StockLevel
 	return StockLevel{Status: StockIn, Free: free, Orderable: true}
 }
 
-// shopFreeStock returns the free quantity (on hand - reserved) of each
-// variant of the given products in the website's warehouse, and whether the
-// product is stored, in one query.
-func shopFreeStock(ctx context.Context, db bun.IDB, co *Company, templateIDs []int64) (map[int64]decimal.Decimal, map[int64]bool, error) {
-	free, storable := map[int64]decimal.Decimal{}, map[int64]bool{}
+// shopStock is the free stock (on hand - reserved) of products in the
+// website's warehouse.
+type shopStock struct {
+	variantFree  map[int64]decimal.Decimal // per variant
+	templateFree map[int64]decimal.Decimal // per product, its variants' positive free stock summed
+	storable     map[int64]bool            // per product
+}
+
+// shopFreeStock reads the free stock of the active variants of the given
+// products in the website's warehouse, in one query.
+func shopFreeStock(ctx context.Context, db bun.IDB, co *Company, templateIDs []int64) (shopStock, error) {
+	st := shopStock{map[int64]decimal.Decimal{}, map[int64]decimal.Decimal{}, map[int64]bool{}}
 	if len(templateIDs) == 0 {
-		return free, storable, nil
+		return st, nil
 	}
 	var rows []struct {
 		TemplateID int64           `bun:"template_id"`
@@ -72,13 +79,14 @@ func shopFreeStock(ctx context.Context, db bun.IDB, co *Company, templateIDs []i
 		WHERE pv.template_id IN (?) AND pv.active
 		GROUP BY pv.template_id, pv.id, t.type`, warehouseID, bun.In(templateIDs)).Scan(ctx, &rows)
 	if err != nil {
-		return nil, nil, fmt.Errorf("models: shop stock: %w", err)
+		return st, fmt.Errorf("models: shop stock: %w", err)
 	}
 	for _, r := range rows {
-		free[r.VariantID] = r.Free
-		storable[r.TemplateID] = r.Storable
+		st.variantFree[r.VariantID] = r.Free
+		st.templateFree[r.TemplateID] = st.templateFree[r.TemplateID].Add(decimal.Max(r.Free, decimal.Zero))
+		st.storable[r.TemplateID] = r.Storable
 	}
-	return free, storable, nil
+	return st, nil
 }
 
 // shopStockCards sets the availability of listing cards: the free stock of
@@ -88,25 +96,12 @@ func shopStockCards(ctx context.Context, db bun.IDB, co *Company, cards []ShopCa
 	for i, c := range cards {
 		ids[i] = c.ID
 	}
-	free, storable, err := shopFreeStock(ctx, db, co, ids)
+	st, err := shopFreeStock(ctx, db, co, ids)
 	if err != nil {
 		return err
 	}
-	total := map[int64]decimal.Decimal{}
-	var variantTemplate []struct {
-		ID         int64 `bun:"id"`
-		TemplateID int64 `bun:"template_id"`
-	}
-	if len(ids) > 0 {
-		if err := db.NewRaw("SELECT id, template_id FROM product_variants WHERE template_id IN (?) AND active", bun.In(ids)).Scan(ctx, &variantTemplate); err != nil {
-			return fmt.Errorf("models: shop stock: %w", err)
-		}
-	}
-	for _, vt := range variantTemplate {
-		total[vt.TemplateID] = total[vt.TemplateID].Add(decimal.Max(free[vt.ID], decimal.Zero))
-	}
 	for i := range cards {
-		cards[i].Stock = stockLevel(storable[cards[i].ID], total[cards[i].ID], co.SellBeyondStock)
+		cards[i].Stock = stockLevel(st.storable[cards[i].ID], st.templateFree[cards[i].ID], co.SellBeyondStock)
 	}
 	return nil
 }
