@@ -120,6 +120,7 @@ type Contact struct {
 	City        string    `bun:"city,notnull"`
 	Zip         string    `bun:"zip,notnull"`
 	CountryCode string    `bun:"country_code,notnull"`
+	Kind        string    `bun:"kind,notnull,default:'contact'"` // contact | invoice | delivery
 	CreatedAt   time.Time `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt   time.Time `bun:"updated_at,notnull,default:current_timestamp"`
 }

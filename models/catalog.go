@@ -67,6 +67,7 @@ type ProductTemplate struct {
 	ListPrice       decimal.Decimal `bun:"list_price,type:numeric,notnull"`
 	Cost            decimal.Decimal `bun:"cost,type:numeric,notnull"`
 	Weight          decimal.Decimal `bun:"weight,type:numeric,notnull"` // kg
+	Volume          decimal.Decimal `bun:"volume,type:numeric,notnull"` // m3
 	Published       bool            `bun:"published,notnull"`
 	Featured        bool            `bun:"featured,notnull"`
 	Active          bool            `bun:"active,notnull"`

@@ -27,12 +27,14 @@ type Company struct {
 	AutoConfirmOnPayment bool      `bun:"auto_confirm_on_payment,notnull"`
 	SellBeyondStock      bool      `bun:"sell_beyond_stock,notnull"`
 	WebsiteWarehouseID   *int64    `bun:"website_warehouse_id"`
+	CartExpiryHours      int       `bun:"cart_expiry_hours,notnull,default:720"`
+	MaxLineQuantity      int       `bun:"max_line_quantity,notnull,default:1000"`
 	CreatedAt            time.Time `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt            time.Time `bun:"updated_at,notnull,default:current_timestamp"`
 }
 
 // defaultCompany stands in until the company row exists (before seeding).
-var defaultCompany = Company{ID: 1, Name: "Orderflow", CurrencyCode: "EUR", CurrencyDecimals: 2, TaxRounding: "per_line", InvoicePolicy: "ordered", AutoConfirmOnPayment: true}
+var defaultCompany = Company{ID: 1, Name: "Orderflow", CurrencyCode: "EUR", CurrencyDecimals: 2, TaxRounding: "per_line", InvoicePolicy: "ordered", AutoConfirmOnPayment: true, CartExpiryHours: 720, MaxLineQuantity: 1000}
 
 // GetCompany returns the company settings; before any are saved it returns
 // sensible defaults, so that the shop can render on an empty database.

@@ -81,7 +81,10 @@ func Seed(ctx context.Context, db *bun.DB, o SeedOptions) error {
 	if err := SeedCatalog(ctx, db); err != nil {
 		return err
 	}
-	return SeedStock(ctx, db)
+	if err := SeedStock(ctx, db); err != nil {
+		return err
+	}
+	return SeedSales(ctx, db)
 }
 
 func seedUser(ctx context.Context, tx bun.Tx, d DemoLogin) error {

@@ -26,6 +26,8 @@ type ProcurementInput struct {
 	Origin        string // the document asking, e.g. S00042
 	ScheduledDate time.Time
 	Lines         []DemandLine
+	SaleOrderID   *int64 // the sales order asking, linked on every transfer
+	CarrierID     *int64
 }
 
 func validateDemand(ctx context.Context, db bun.IDB, lines []DemandLine) (map[int64]variantStockInfo, error) {
@@ -128,6 +130,7 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 		if err != nil {
 			return nil, err
 		}
+		pk.SaleOrderID, pk.CarrierID = in.SaleOrderID, in.CarrierID
 		pickings[si] = pk
 		for li, l := range lines {
 			m := &Move{PickingID: &pk.ID, VariantID: l.VariantID, Description: l.Description, Demand: l.Quantity,
@@ -151,6 +154,11 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 	ids := make([]int64, len(pickings))
 	for i, pk := range pickings {
 		ids[i] = pk.ID
+	}
+	if in.SaleOrderID != nil || in.CarrierID != nil {
+		if _, err := tx.NewRaw("UPDATE stock_pickings SET sale_order_id = ?, carrier_id = ? WHERE id IN (?)", in.SaleOrderID, in.CarrierID, bun.In(ids)).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("models: link transfers to the order: %w", err)
+		}
 	}
 	if err := refreshPickingStates(ctx, tx, ids); err != nil {
 		return nil, err
@@ -220,6 +228,15 @@ func insertPicking(ctx context.Context, tx bun.IDB, pt *PickingType, src, dest i
 	pk.PickingType = pt
 	if _, err := tx.NewInsert().Model(pk).Returning("*").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("models: insert transfer: %w", err)
+	}
+	if backorderOf != nil {
+		// A backorder belongs to the same order and carrier.
+		err := tx.NewRaw(`UPDATE stock_pickings p SET sale_order_id = b.sale_order_id, carrier_id = b.carrier_id
+			FROM stock_pickings b WHERE b.id = ? AND p.id = ? RETURNING p.sale_order_id, p.carrier_id`, *backorderOf, pk.ID).
+			Scan(ctx, &pk.SaleOrderID, &pk.CarrierID)
+		if err != nil {
+			return nil, fmt.Errorf("models: link backorder: %w", err)
+		}
 	}
 	return pk, nil
 }
@@ -314,28 +331,32 @@ func UnreservePicking(ctx context.Context, db *bun.DB, id, actorID int64) error 
 // the next step are cancelled there too. It locks the transfer.
 func CancelPicking(ctx context.Context, db *bun.DB, id, actorID int64) error {
 	return runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		pk, err := lockPicking(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		switch pk.State {
-		case StateCancel:
-			return nil // cancelling twice changes nothing
-		case StateDone:
-			return Errorf(ECONFLICT, "%s is done: a done transfer cannot be cancelled.", pk.Name)
-		}
-		var moves []Move
-		if err := tx.NewSelect().Model(&moves).Where("picking_id = ? AND state NOT IN ('done', 'cancel')", id).Order("id").Scan(ctx); err != nil {
-			return err
-		}
-		if err := cancelMoves(ctx, tx, moves); err != nil {
-			return err
-		}
-		if err := refreshPickingStates(ctx, tx, []int64{id}); err != nil {
-			return err
-		}
-		return RecordHistory(ctx, tx, "picking", id, actorID, "Transfer cancelled.")
+		return cancelPickingTx(ctx, tx, id, actorID)
 	})
+}
+
+func cancelPickingTx(ctx context.Context, tx bun.IDB, id, actorID int64) error {
+	pk, err := lockPicking(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	switch pk.State {
+	case StateCancel:
+		return nil // cancelling twice changes nothing
+	case StateDone:
+		return Errorf(ECONFLICT, "%s is done: a done transfer cannot be cancelled.", pk.Name)
+	}
+	var moves []Move
+	if err := tx.NewSelect().Model(&moves).Where("picking_id = ? AND state NOT IN ('done', 'cancel')", id).Order("id").Scan(ctx); err != nil {
+		return err
+	}
+	if err := cancelMoves(ctx, tx, moves); err != nil {
+		return err
+	}
+	if err := refreshPickingStates(ctx, tx, []int64{id}); err != nil {
+		return err
+	}
+	return RecordHistory(ctx, tx, "picking", id, actorID, "Transfer cancelled.")
 }
 
 // cancelMoves releases and cancels moves, and takes their remaining demand

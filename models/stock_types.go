@@ -155,6 +155,8 @@ type Picking struct {
 	DateDone           *time.Time `bun:"date_done"`
 	BackorderID        *int64     `bun:"backorder_id"`
 	CarrierTrackingRef string     `bun:"carrier_tracking_ref,notnull"`
+	SaleOrderID        *int64     `bun:"sale_order_id"`
+	CarrierID          *int64     `bun:"carrier_id"`
 	CreatedBy          *int64     `bun:"created_by"`
 	ValidatedBy        *int64     `bun:"validated_by"`
 	CreatedAt          time.Time  `bun:"created_at,notnull,default:current_timestamp"`

@@ -338,6 +338,9 @@ func validatePicking(ctx context.Context, tx bun.Tx, id int64, in ValidateInput,
 	if err := RecordHistory(ctx, tx, "picking", id, actorID, msg); err != nil {
 		return nil, err
 	}
+	if err := UpdateOrderDeliveries(ctx, tx, []int64{id}); err != nil {
+		return nil, err
+	}
 	return lockPicking(ctx, tx, id)
 }
 

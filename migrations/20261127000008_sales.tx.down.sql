@@ -1,0 +1,17 @@
+DROP TABLE mail_messages;
+DROP TABLE webhook_events;
+DROP TABLE payment_transactions;
+DROP TABLE payment_providers;
+ALTER TABLE stock_pickings DROP COLUMN carrier_id, DROP COLUMN sale_order_id;
+ALTER TABLE stock_moves DROP CONSTRAINT stock_moves_sale_line_fk;
+DROP INDEX stock_moves_sale_line_idx;
+DROP TABLE sale_order_lines;
+DROP TABLE sale_orders;
+DROP SEQUENCE sale_order_number_seq;
+DROP TABLE coupons;
+DROP TABLE carrier_rules;
+DROP TABLE carriers;
+DROP INDEX contacts_parent_idx;
+ALTER TABLE contacts DROP COLUMN kind;
+ALTER TABLE product_templates DROP COLUMN volume;
+ALTER TABLE companies DROP COLUMN cart_expiry_hours, DROP COLUMN max_line_quantity;

@@ -1,0 +1,255 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/shopspring/decimal"
+	"github.com/uptrace/bun"
+)
+
+// paymentFlow is how a provider's payments start: the state a new
+// transaction takes, whether the order is confirmed without waiting for the
+// money (cash on delivery), and the page the shopper pays on.
+type paymentFlow struct {
+	startState     string
+	confirmOnStart bool
+	payURL         func(t *PaymentTransaction) string
+}
+
+// paymentFlows are the built-in providers. The test card provider behaves
+// like a hosted-payment provider: the shopper pays on its page and it
+// reports the result with a signed webhook (see payment_testcard.go).
+var paymentFlows = map[string]paymentFlow{
+	ProviderTestCard: {startState: TxDraft, payURL: func(t *PaymentTransaction) string {
+		return "/pay/test/" + url.PathEscape(t.Reference)
+	}},
+	ProviderWire: {startState: TxPending, payURL: func(*PaymentTransaction) string { return "" }},
+	ProviderCOD:  {startState: TxPending, confirmOnStart: true, payURL: func(*PaymentTransaction) string { return "" }},
+}
+
+// ListPaymentProviders returns the providers, enabled ones only when asked.
+func ListPaymentProviders(ctx context.Context, db bun.IDB, enabledOnly bool) ([]PaymentProvider, error) {
+	var out []PaymentProvider
+	q := db.NewSelect().Model(&out).Order("sequence", "id")
+	if enabledOnly {
+		q.Where("state = 'enabled'")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: list payment providers: %w", err)
+	}
+	return out, nil
+}
+
+// GetPaymentProvider returns the provider with code, or ENOTFOUND.
+func GetPaymentProvider(ctx context.Context, db bun.IDB, code string) (*PaymentProvider, error) {
+	p := new(PaymentProvider)
+	if err := db.NewSelect().Model(p).Where("code = ?", code).Scan(ctx); err != nil {
+		return nil, notFound(err, "The payment method")
+	}
+	return p, nil
+}
+
+func enabledProvider(ctx context.Context, db bun.IDB, code string) (*PaymentProvider, error) {
+	p, err := GetPaymentProvider(ctx, db, code)
+	if err != nil || p.State != "enabled" {
+		return nil, &Error{Code: EINVALID, Message: "Choose a payment method.", Fields: map[string]string{"provider": "Choose a payment method."}}
+	}
+	return p, nil
+}
+
+// openTransaction returns the order's latest transaction that is still
+// going (draft, pending, authorized) or done, nil when there is none.
+func openTransaction(ctx context.Context, db bun.IDB, orderID int64) (*PaymentTransaction, error) {
+	t := new(PaymentTransaction)
+	err := db.NewSelect().Model(t).Relation("Provider").Where("ptx.order_id = ? AND ptx.state IN ('draft', 'pending', 'authorized', 'done')", orderID).
+		Order("ptx.id DESC").Limit(1).Scan(ctx)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: open transaction: %w", err)
+	}
+	return t, nil
+}
+
+// startTransaction creates the order's next transaction for what is left
+// to pay: S00042-1, S00042-2...
+func startTransaction(ctx context.Context, tx bun.IDB, o *SaleOrder, p *PaymentProvider, actorID int64) (*PaymentTransaction, error) {
+	amount := o.AmountTotal.Sub(o.AmountPaid)
+	if !amount.IsPositive() {
+		return nil, Errorf(ECONFLICT, "%s has nothing left to pay.", o.Number())
+	}
+	var n int
+	if err := tx.NewRaw("SELECT count(*) FROM payment_transactions WHERE order_id = ?", o.ID).Scan(ctx, &n); err != nil {
+		return nil, err
+	}
+	t := &PaymentTransaction{Reference: fmt.Sprintf("%s-%d", o.Number(), n+1), OrderID: o.ID, ProviderID: p.ID, Amount: amount,
+		CurrencyCode: o.CurrencyCode, State: paymentFlows[p.Code].startState, Provider: p}
+	if actorID != 0 {
+		t.CreatedBy = &actorID
+	}
+	if _, err := tx.NewInsert().Model(t).Returning("id, created_at, updated_at").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: start transaction: %w", err)
+	}
+	if t.State == TxPending {
+		if err := refreshPaymentStatus(ctx, tx, o); err != nil {
+			return nil, err
+		}
+	}
+	return t, RecordHistory(ctx, tx, "sale_order", o.ID, actorID, fmt.Sprintf("Payment %s started with %s.", t.Reference, p.Name))
+}
+
+// GetTransaction returns a transaction by reference with its provider.
+func GetTransaction(ctx context.Context, db bun.IDB, reference string) (*PaymentTransaction, error) {
+	t := new(PaymentTransaction)
+	if err := db.NewSelect().Model(t).Relation("Provider").Where("ptx.reference = ?", reference).Scan(ctx); err != nil {
+		return nil, notFound(err, "The payment")
+	}
+	return t, nil
+}
+
+// OrderTransactions lists an order's transactions, newest first.
+func OrderTransactions(ctx context.Context, db bun.IDB, orderID int64) ([]PaymentTransaction, error) {
+	var out []PaymentTransaction
+	if err := db.NewSelect().Model(&out).Relation("Provider").Where("ptx.order_id = ?", orderID).Order("ptx.id DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: order transactions: %w", err)
+	}
+	return out, nil
+}
+
+// TransactionUpdate is news about a transaction from its provider (or from
+// the back office for a wire transfer received).
+type TransactionUpdate struct {
+	State             string
+	Amount            decimal.Decimal // what the provider says was paid
+	CurrencyCode      string
+	ProviderReference string
+	Message           string
+	CardLast4         string
+}
+
+// transitions says which states a transaction may move to from each state;
+// done, cancel and error are final.
+var transitions = map[string][]string{
+	TxDraft:      {TxPending, TxAuthorized, TxDone, TxCancel, TxError},
+	TxPending:    {TxAuthorized, TxDone, TxCancel, TxError},
+	TxAuthorized: {TxDone, TxCancel},
+}
+
+// SetTransactionState applies a provider's news to a transaction and its
+// order. Repeating the same news changes nothing. An amount or currency
+// that differs from the transaction's is refused (ECONFLICT) and confirms
+// nothing. A done (or authorized) payment covering the order's total
+// confirms it when the company confirms on payment; a partial payment
+// never does. It returns the transaction as it now is.
+func SetTransactionState(ctx context.Context, db *bun.DB, reference string, up TransactionUpdate, actorID int64) (*PaymentTransaction, error) {
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var out *PaymentTransaction
+	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		var orderID int64
+		if err := tx.NewRaw("SELECT order_id FROM payment_transactions WHERE reference = ?", reference).Scan(ctx, &orderID); err != nil {
+			return notFound(err, "The payment")
+		}
+		o, err := lockOrder(ctx, tx, orderID) // the order first, as placing and confirming do
+		if err != nil {
+			return err
+		}
+		t := new(PaymentTransaction)
+		if err := tx.NewSelect().Model(t).Relation("Provider").Where("ptx.reference = ?", reference).For("UPDATE OF ptx").Scan(ctx); err != nil {
+			return err
+		}
+		out = t
+		if t.State == up.State {
+			return nil
+		}
+		allowed := false
+		for _, s := range transitions[t.State] {
+			allowed = allowed || s == up.State
+		}
+		if !allowed {
+			return Errorf(ECONFLICT, "Payment %s is %s and cannot become %s.", t.Reference, t.State, up.State)
+		}
+		if (up.State == TxDone || up.State == TxAuthorized) && (!up.Amount.Equal(t.Amount) || up.CurrencyCode != t.CurrencyCode) {
+			return Errorf(ECONFLICT, "Payment %s: %s %s was reported for %s %s; the order is not confirmed.",
+				t.Reference, up.Amount, up.CurrencyCode, t.Amount, t.CurrencyCode)
+		}
+		t.State, t.StateMessage = up.State, up.Message
+		if up.ProviderReference != "" {
+			t.ProviderReference = up.ProviderReference
+		}
+		if up.CardLast4 != "" {
+			t.CardLast4 = up.CardLast4
+		}
+		if _, err := tx.NewUpdate().Model(t).Column("state", "state_message", "provider_reference", "card_last4").
+			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("models: update transaction: %w", err)
+		}
+		cur := co.Currency()
+		msg := map[string]string{TxDone: "received", TxAuthorized: "authorized", TxPending: "pending", TxCancel: "cancelled", TxError: "failed"}[up.State]
+		body := fmt.Sprintf("Payment %s of %s %s (%s).", t.Reference, cur.Format(t.Amount), msg, t.Provider.Name)
+		if up.Message != "" {
+			body += " " + up.Message
+		}
+		if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, body); err != nil {
+			return err
+		}
+		return afterPayment(ctx, tx, co, o, actorID)
+	})
+	return out, wrapErr(err, "update payment")
+}
+
+// afterPayment refreshes the order's payment status and confirms it when it
+// is covered (or when its provider confirms on start, cash on delivery).
+func afterPayment(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {
+	if err := refreshPaymentStatus(ctx, tx, o); err != nil {
+		return err
+	}
+	if o.State != OrderDraft && o.State != OrderSent {
+		return nil
+	}
+	if (o.PaymentStatus == PaymentPaid || o.PaymentStatus == PaymentAuthorized) && co.AutoConfirmOnPayment {
+		return confirmOrderTx(ctx, tx, co, o, actorID)
+	}
+	// Cash on delivery: the goods leave before the money arrives.
+	cod, err := tx.NewSelect().TableExpr("payment_transactions AS t").Join("JOIN payment_providers p ON p.id = t.provider_id").
+		Where("t.order_id = ? AND t.state = 'pending' AND p.code = ?", o.ID, ProviderCOD).Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if cod {
+		return confirmOrderTx(ctx, tx, co, o, actorID)
+	}
+	return nil
+}
+
+// refreshPaymentStatus recomputes amount_paid and payment_status from the
+// order's transactions.
+func refreshPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
+	var paid, authorized decimal.Decimal
+	var pending bool
+	err := tx.NewRaw(`SELECT coalesce(sum(amount) FILTER (WHERE state = 'done'), 0), coalesce(sum(amount) FILTER (WHERE state = 'authorized'), 0),
+		bool_or(state = 'pending') IS TRUE FROM payment_transactions WHERE order_id = ?`, o.ID).Scan(ctx, &paid, &authorized, &pending)
+	if err != nil {
+		return fmt.Errorf("models: payment status: %w", err)
+	}
+	o.AmountPaid = paid
+	switch {
+	case paid.GreaterThanOrEqual(o.AmountTotal) && o.AmountTotal.IsPositive():
+		o.PaymentStatus = PaymentPaid
+	case paid.Add(authorized).GreaterThanOrEqual(o.AmountTotal) && authorized.IsPositive():
+		o.PaymentStatus = PaymentAuthorized
+	case paid.IsPositive():
+		o.PaymentStatus = PaymentPartial
+	case pending:
+		o.PaymentStatus = PaymentPending
+	default:
+		o.PaymentStatus = PaymentNotPaid
+	}
+	_, err = tx.NewUpdate().Model(o).Column("amount_paid", "payment_status").Set("updated_at = now()").WherePK().Exec(ctx)
+	return err
+}

@@ -1,0 +1,411 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"github.com/uptrace/bun"
+)
+
+// Cart is a shop cart with what the shopper should be told about it.
+type Cart struct {
+	Order   *SaleOrder
+	Notices []string // e.g. a line capped at the stock left, a code removed
+}
+
+// CartOwner says whose cart an operation works on: a guest's cart is known
+// only by its id (kept in the guest's session); a signed-in customer's cart
+// is also found through the user.
+type CartOwner struct {
+	CartID    int64  // 0: none yet
+	UserID    *int64 // signed-in shopper
+	PartnerID *int64 // the shopper's contact
+}
+
+func newAccessToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// shopWarehouseID is the warehouse the shop sells from: the company's
+// website warehouse, else the first active warehouse (nil when none).
+func shopWarehouseID(ctx context.Context, db bun.IDB, co *Company) (*int64, error) {
+	if co.WebsiteWarehouseID != nil {
+		return co.WebsiteWarehouseID, nil
+	}
+	var id int64
+	err := db.NewRaw("SELECT id FROM warehouses WHERE active ORDER BY id LIMIT 1").Scan(ctx, &id)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: shop warehouse: %w", err)
+	}
+	return &id, nil
+}
+
+// ParseCartQuantity reads a quantity typed by a shopper: a whole number from
+// min to the company's maximum per line.
+func ParseCartQuantity(s string, min, max int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		return 0, &Error{Code: EINVALID, Message: "Enter the quantity as a whole number.", Fields: map[string]string{"quantity": "Enter a whole number."}}
+	case n < min:
+		msg := fmt.Sprintf("The quantity must be at least %d.", min)
+		return 0, &Error{Code: EINVALID, Message: msg, Fields: map[string]string{"quantity": msg}}
+	case n > max:
+		msg := fmt.Sprintf("You can order at most %d of one product.", max)
+		return 0, &Error{Code: EINVALID, Message: msg, Fields: map[string]string{"quantity": msg}}
+	}
+	return n, nil
+}
+
+// lockCart finds the owner's open cart and locks it; nil when there is none.
+func lockCart(ctx context.Context, tx bun.IDB, owner CartOwner) (*SaleOrder, error) {
+	o := new(SaleOrder)
+	q := tx.NewSelect().Model(o).Where("state = ? AND origin = ? AND placed_at IS NULL", OrderDraft, OriginWebsite).For("UPDATE")
+	switch {
+	case owner.CartID != 0 && owner.UserID != nil:
+		q.Where("id = ? AND (user_id IS NULL OR user_id = ?)", owner.CartID, *owner.UserID)
+	case owner.CartID != 0:
+		q.Where("id = ? AND user_id IS NULL", owner.CartID)
+	case owner.UserID != nil:
+		q.Where("user_id = ?", *owner.UserID).Order("id DESC").Limit(1)
+	default:
+		return nil, nil
+	}
+	err := q.Scan(ctx)
+	if isNoRows(err) {
+		if owner.CartID != 0 && owner.UserID != nil {
+			return lockCart(ctx, tx, CartOwner{UserID: owner.UserID})
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: lock cart: %w", err)
+	}
+	return o, nil
+}
+
+func newCart(ctx context.Context, tx bun.IDB, co *Company, owner CartOwner) (*SaleOrder, error) {
+	wh, err := shopWarehouseID(ctx, tx, co)
+	if err != nil {
+		return nil, err
+	}
+	o := &SaleOrder{State: OrderDraft, Origin: OriginWebsite, UserID: owner.UserID, PartnerID: owner.PartnerID,
+		WarehouseID: wh, CurrencyCode: co.CurrencyCode, PaymentStatus: PaymentNotPaid, DeliveryStatus: DeliveryNone,
+		AccessToken: newAccessToken()}
+	if _, err := tx.NewInsert().Model(o).Returning("id, date_order, created_at, updated_at").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: create cart: %w", err)
+	}
+	return o, nil
+}
+
+// capToStock limits want to the free stock of a storable variant in the
+// cart's warehouse (unless the company sells beyond stock), returning the
+// quantity allowed and a notice when it had to cap.
+func capToStock(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, v variantPrice, want decimal.Decimal) (decimal.Decimal, string, error) {
+	if !v.Storable || co.SellBeyondStock || o.WarehouseID == nil {
+		return want, "", nil
+	}
+	figs, err := Availability(ctx, tx, *o.WarehouseID, []int64{v.ID})
+	if err != nil {
+		return decimal.Zero, "", err
+	}
+	free := decimal.Max(figs[v.ID].Free(), decimal.Zero).Floor()
+	if want.LessThanOrEqual(free) {
+		return want, "", nil
+	}
+	if free.IsZero() {
+		return decimal.Zero, fmt.Sprintf("%s is out of stock.", v.Name), nil
+	}
+	return free, fmt.Sprintf("Only %s of %s left in stock: your cart has %s.", free, v.Name, free), nil
+}
+
+// AddToCart adds quantity units of a variant to the shopper's cart (created
+// when there is none), capped at the free stock with a notice. Prices come
+// from the catalog, never from the request.
+func AddToCart(ctx context.Context, db *bun.DB, owner CartOwner, variantID int64, quantity string) (*Cart, error) {
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	qty, err := ParseCartQuantity(quantity, 1, co.MaxLineQuantity)
+	if err != nil {
+		return nil, err
+	}
+	cart := &Cart{}
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		vs, err := loadVariantPrices(ctx, tx, []int64{variantID})
+		if err != nil {
+			return err
+		}
+		v, ok := vs[variantID]
+		if !ok || !v.Active || !isPublished(ctx, tx, v.TemplateID) {
+			return &Error{Code: EINVALID, Message: "This product is not available.", Fields: map[string]string{"variant_id": "Choose a product from the shop."}}
+		}
+		o, err := lockCart(ctx, tx, owner)
+		if err != nil {
+			return err
+		}
+		if o == nil {
+			if o, err = newCart(ctx, tx, co, owner); err != nil {
+				return err
+			}
+		}
+		cart.Order = o
+		var current decimal.Decimal
+		err = tx.NewRaw("SELECT quantity FROM sale_order_lines WHERE order_id = ? AND variant_id = ? AND kind = 'product'", o.ID, variantID).Scan(ctx, &current)
+		if err != nil && !isNoRows(err) {
+			return fmt.Errorf("models: cart line: %w", err)
+		}
+		want := current.Add(decimal.NewFromInt(int64(qty)))
+		if limit := decimal.NewFromInt(int64(co.MaxLineQuantity)); want.GreaterThan(limit) {
+			want = limit
+			cart.Notices = append(cart.Notices, fmt.Sprintf("You can order at most %d of one product.", co.MaxLineQuantity))
+		}
+		allowed, notice, err := capToStock(ctx, tx, co, o, v, want)
+		if err != nil {
+			return err
+		}
+		if notice != "" {
+			cart.Notices = append(cart.Notices, notice)
+		}
+		if allowed.LessThanOrEqual(current) {
+			if current.IsZero() {
+				return &Error{Code: ECONFLICT, Message: notice}
+			}
+		} else if err := setLineQuantity(ctx, tx, o.ID, v, allowed); err != nil {
+			return err
+		}
+		notices, err := recomputeOrder(ctx, tx, co, o)
+		cart.Notices = append(cart.Notices, notices...)
+		return err
+	})
+	if err != nil {
+		return nil, wrapOp(err, "add to cart")
+	}
+	return cart, nil
+}
+
+func isPublished(ctx context.Context, db bun.IDB, templateID int64) bool {
+	ok, err := db.NewSelect().Table("product_templates").Where("id = ? AND published AND active", templateID).Exists(ctx)
+	return err == nil && ok
+}
+
+func setLineQuantity(ctx context.Context, tx bun.IDB, orderID int64, v variantPrice, qty decimal.Decimal) error {
+	_, err := tx.NewRaw(`
+		INSERT INTO sale_order_lines (order_id, sequence, kind, variant_id, description, quantity, price_unit, tax_ids)
+		VALUES (?, (SELECT coalesce(max(sequence), 0) + 1 FROM sale_order_lines WHERE order_id = ? AND kind = 'product'), 'product', ?, ?, ?, ?, ?)
+		ON CONFLICT (order_id, variant_id) WHERE kind = 'product'
+		DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()`,
+		orderID, orderID, v.ID, v.Name, qty, v.Price, pgArray(v.TaxIDs)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: set cart line: %w", err)
+	}
+	return nil
+}
+
+// SetCartQuantity changes a cart line's quantity (0 removes the line),
+// capped at the free stock with a notice.
+func SetCartQuantity(ctx context.Context, db *bun.DB, owner CartOwner, lineID int64, quantity string) (*Cart, error) {
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	qty, err := ParseCartQuantity(quantity, 0, co.MaxLineQuantity)
+	if err != nil {
+		return nil, err
+	}
+	cart := &Cart{}
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		o, err := lockCart(ctx, tx, owner)
+		if err != nil {
+			return err
+		}
+		if o == nil {
+			return Errorf(ENOTFOUND, "Your cart is empty.")
+		}
+		cart.Order = o
+		var variantID int64
+		err = tx.NewRaw("SELECT variant_id FROM sale_order_lines WHERE id = ? AND order_id = ? AND kind = 'product'", lineID, o.ID).Scan(ctx, &variantID)
+		if isNoRows(err) {
+			return Errorf(ENOTFOUND, "That line is no longer in your cart.")
+		}
+		if err != nil {
+			return fmt.Errorf("models: cart line: %w", err)
+		}
+		if qty == 0 {
+			if _, err := tx.NewDelete().Model((*SaleOrderLine)(nil)).Where("id = ?", lineID).Exec(ctx); err != nil {
+				return fmt.Errorf("models: remove cart line: %w", err)
+			}
+		} else {
+			vs, err := loadVariantPrices(ctx, tx, []int64{variantID})
+			if err != nil {
+				return err
+			}
+			allowed, notice, err := capToStock(ctx, tx, co, o, vs[variantID], decimal.NewFromInt(int64(qty)))
+			if err != nil {
+				return err
+			}
+			if notice != "" {
+				cart.Notices = append(cart.Notices, notice)
+			}
+			if allowed.IsZero() {
+				_, err = tx.NewDelete().Model((*SaleOrderLine)(nil)).Where("id = ?", lineID).Exec(ctx)
+			} else {
+				err = setLineQuantity(ctx, tx, o.ID, vs[variantID], allowed)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		notices, err := recomputeOrder(ctx, tx, co, o)
+		cart.Notices = append(cart.Notices, notices...)
+		return err
+	})
+	if err != nil {
+		return nil, wrapOp(err, "update cart")
+	}
+	return cart, nil
+}
+
+// RemoveCartLine removes a line from the shopper's cart.
+func RemoveCartLine(ctx context.Context, db *bun.DB, owner CartOwner, lineID int64) (*Cart, error) {
+	return SetCartQuantity(ctx, db, owner, lineID, "0")
+}
+
+// GetCart returns the shopper's open cart with its lines, or nil when there
+// is none. It does not write anything.
+func GetCart(ctx context.Context, db bun.IDB, owner CartOwner) (*SaleOrder, error) {
+	o := new(SaleOrder)
+	q := db.NewSelect().Model(o).Relation("Lines", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Order("sequence", "id") }).
+		Where("so.state = ? AND so.origin = ? AND so.placed_at IS NULL", OrderDraft, OriginWebsite)
+	switch {
+	case owner.CartID != 0 && owner.UserID != nil:
+		q.Where("so.id = ? AND (so.user_id IS NULL OR so.user_id = ?)", owner.CartID, *owner.UserID)
+	case owner.CartID != 0:
+		q.Where("so.id = ? AND so.user_id IS NULL", owner.CartID)
+	case owner.UserID != nil:
+		q.Where("so.user_id = ?", *owner.UserID).Order("so.id DESC").Limit(1)
+	default:
+		return nil, nil
+	}
+	err := q.Scan(ctx)
+	if isNoRows(err) {
+		if owner.CartID != 0 && owner.UserID != nil {
+			return GetCart(ctx, db, CartOwner{UserID: owner.UserID})
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: get cart: %w", err)
+	}
+	return o, nil
+}
+
+// MergeCartOnLogin moves a guest's cart into the customer's open cart when
+// they sign in: quantities of the same product add up (capped at the stock
+// and the line maximum); without an open cart the guest cart becomes
+// theirs. It returns the id of the customer's cart (0 when neither exists).
+func MergeCartOnLogin(ctx context.Context, db *bun.DB, guestCartID int64, user *User) (int64, error) {
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	var cartID int64
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		guest, err := lockCart(ctx, tx, CartOwner{CartID: guestCartID})
+		if err != nil {
+			return err
+		}
+		mine, err := lockCart(ctx, tx, CartOwner{UserID: &user.ID})
+		if err != nil {
+			return err
+		}
+		switch {
+		case guest == nil && mine == nil:
+			return nil
+		case guest == nil:
+			cartID = mine.ID
+			return nil
+		case mine == nil:
+			guest.UserID, guest.PartnerID = &user.ID, user.ContactID
+			_, err := tx.NewUpdate().Model(guest).Column("user_id", "partner_id").Set("updated_at = now()").WherePK().Exec(ctx)
+			cartID = guest.ID
+			return err
+		}
+		cartID = mine.ID
+		var lines []SaleOrderLine
+		if err := tx.NewSelect().Model(&lines).Where("order_id = ? AND kind = 'product'", guest.ID).Scan(ctx); err != nil {
+			return err
+		}
+		ids := make([]int64, len(lines))
+		for i, l := range lines {
+			ids[i] = *l.VariantID
+		}
+		vs, err := loadVariantPrices(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		limit := decimal.NewFromInt(int64(co.MaxLineQuantity))
+		for _, l := range lines {
+			var current decimal.Decimal
+			err := tx.NewRaw("SELECT quantity FROM sale_order_lines WHERE order_id = ? AND variant_id = ? AND kind = 'product'", mine.ID, *l.VariantID).Scan(ctx, &current)
+			if err != nil && !isNoRows(err) {
+				return err
+			}
+			want := decimal.Min(current.Add(l.Quantity), limit)
+			allowed, _, err := capToStock(ctx, tx, co, mine, vs[*l.VariantID], want)
+			if err != nil {
+				return err
+			}
+			if allowed.GreaterThan(current) {
+				if err := setLineQuantity(ctx, tx, mine.ID, vs[*l.VariantID], allowed); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.NewDelete().Model((*SaleOrder)(nil)).Where("id = ?", guest.ID).Exec(ctx); err != nil {
+			return err
+		}
+		_, err = recomputeOrder(ctx, tx, co, mine)
+		return err
+	})
+	if err != nil {
+		return 0, wrapOp(err, "merge carts")
+	}
+	return cartID, nil
+}
+
+// ExpireCarts deletes shop carts nobody touched for the company's cart
+// expiry time. Carts never reserve stock, so nothing else changes. It
+// returns how many were deleted.
+func ExpireCarts(ctx context.Context, db bun.IDB) (int, error) {
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	res, err := db.NewDelete().Model((*SaleOrder)(nil)).
+		Where("state = ? AND origin = ? AND placed_at IS NULL AND name IS NULL", OrderDraft, OriginWebsite).
+		Where("updated_at < now() - make_interval(hours => ?)", co.CartExpiryHours).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("models: expire carts: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// CheckOrderToken reports whether token is the order's access token, in
+// constant time.
+func CheckOrderToken(o *SaleOrder, token string) bool {
+	return token != "" && subtle.ConstantTimeCompare([]byte(o.AccessToken), []byte(token)) == 1
+}

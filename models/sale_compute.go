@@ -1,0 +1,408 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/uptrace/bun"
+)
+
+// ShippingBasis is what a shipping price depends on.
+type ShippingBasis struct {
+	Weight      decimal.Decimal // kg
+	Volume      decimal.Decimal // m3
+	Quantity    decimal.Decimal // units
+	Price       decimal.Decimal // products, taxes included, after discounts
+	CountryCode string          // the delivery address's country ("" when not known yet)
+}
+
+func (b ShippingBasis) value(variable string) decimal.Decimal {
+	switch variable {
+	case RuleWeight:
+		return b.Weight
+	case RuleVolume:
+		return b.Volume
+	case RuleQuantity:
+		return b.Quantity
+	default:
+		return b.Price
+	}
+}
+
+// Ships reports whether the carrier delivers to the country ("" matches
+// every carrier, for a price estimate before the address is known).
+func (c *Carrier) Ships(country string) bool {
+	return country == "" || len(c.CountryCodes) == 0 || slices.Contains(c.CountryCodes, country)
+}
+
+// Holds reports whether the rule's condition is true for the basis.
+func (r *CarrierRule) Holds(b ShippingBasis) bool {
+	v := b.value(r.Variable)
+	switch r.Operator {
+	case "<":
+		return v.LessThan(r.MaxValue)
+	case "<=":
+		return v.LessThanOrEqual(r.MaxValue)
+	case "=":
+		return v.Equal(r.MaxValue)
+	case ">=":
+		return v.GreaterThanOrEqual(r.MaxValue)
+	default:
+		return v.GreaterThan(r.MaxValue)
+	}
+}
+
+// Price is the shipping price (before the carrier's tax is applied the way
+// the tax says) for an order with basis b: the fixed price, or the first
+// matching rule's price; free when the order reaches FreeOver. It is an
+// EINVALID error when the carrier does not ship there or no rule matches.
+func (c *Carrier) Price(b ShippingBasis, cur Currency) (decimal.Decimal, error) {
+	if !c.Ships(b.CountryCode) {
+		return decimal.Zero, Errorf(EINVALID, "%s does not deliver to this country.", c.Name)
+	}
+	if c.FreeOver != nil && b.Price.GreaterThanOrEqual(*c.FreeOver) {
+		return decimal.Zero, nil
+	}
+	if c.Kind == CarrierFixed {
+		return cur.Round(c.FixedPrice), nil
+	}
+	rules := slices.Clone(c.Rules)
+	sort.SliceStable(rules, func(i, j int) bool {
+		if rules[i].Sequence != rules[j].Sequence {
+			return rules[i].Sequence < rules[j].Sequence
+		}
+		return rules[i].ID < rules[j].ID
+	})
+	for _, r := range rules {
+		if r.Holds(b) {
+			return cur.Round(r.BasePrice.Add(r.PerUnitPrice.Mul(b.value(r.Factor)))), nil
+		}
+	}
+	return decimal.Zero, Errorf(EINVALID, "%s cannot ship this order: no price rule matches it.", c.Name)
+}
+
+// CouponProblem says why a coupon cannot be used on an order of amount
+// (taxes included, before the discount) at time now; "" when it can.
+func (cp *Coupon) CouponProblem(amount decimal.Decimal, now time.Time, cur Currency) string {
+	switch {
+	case !cp.Active:
+		return "This code is no longer valid."
+	case cp.ValidFrom != nil && now.Before(*cp.ValidFrom):
+		return "This code is not valid yet."
+	case cp.ValidUntil != nil && now.After(*cp.ValidUntil):
+		return "This code has expired."
+	case cp.UsageLimit != nil && cp.UsedCount >= *cp.UsageLimit:
+		return "This code has been used up."
+	case amount.LessThan(cp.MinAmount):
+		return fmt.Sprintf("This code needs an order of at least %s.", cur.Format(cp.MinAmount))
+	}
+	return ""
+}
+
+// Label describes the coupon's reward: "10% off" or "€5.00 off".
+func (cp *Coupon) Label(cur Currency) string {
+	if cp.Kind == CouponPercent {
+		return cp.Amount.String() + "% off"
+	}
+	return cur.Format(cp.Amount) + " off"
+}
+
+// orderPricing is what recomputing an order needs besides its lines.
+type orderPricing struct {
+	co       *Company
+	cur      Currency
+	taxes    map[int64]Tax
+	carrier  *Carrier
+	coupon   *Coupon
+	country  string
+	variants map[int64]variantPrice
+}
+
+type variantPrice struct {
+	ID         int64           `bun:"id"`
+	TemplateID int64           `bun:"template_id"`
+	Name       string          `bun:"name"`
+	Price      decimal.Decimal `bun:"price,type:numeric"`
+	Weight     decimal.Decimal `bun:"weight,type:numeric"`
+	Volume     decimal.Decimal `bun:"volume,type:numeric"`
+	TaxIDs     []int64         `bun:"tax_ids,array"`
+	Storable   bool            `bun:"storable"`
+	Active     bool            `bun:"active"`
+}
+
+// loadVariantPrices returns the selling price, weight, volume and taxes of
+// variants, with a description "Product (M, Blue)".
+func loadVariantPrices(ctx context.Context, db bun.IDB, ids []int64) (map[int64]variantPrice, error) {
+	out := make(map[int64]variantPrice, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []variantPrice
+	err := db.NewRaw(`
+		SELECT v.id, v.template_id,
+		       t.name || coalesce(' (' || (SELECT string_agg(av.name, ', ' ORDER BY a.sequence, a.id)
+		           FROM product_variant_values vv JOIN product_attribute_values av ON av.id = vv.value_id
+		           JOIN product_attributes a ON a.id = av.attribute_id WHERE vv.variant_id = v.id) || ')', '') AS name,
+		       t.list_price + v.price_extra AS price,
+		       coalesce(v.weight, t.weight) AS weight, t.volume,
+		       coalesce((SELECT array_agg(x.tax_id ORDER BY tx.sequence, tx.id) FROM product_template_taxes x
+		           JOIN taxes tx ON tx.id = x.tax_id AND tx.active WHERE x.template_id = t.id), '{}') AS tax_ids,
+		       t.type = 'storable' AS storable, v.active AND t.active AS active
+		FROM product_variants v JOIN product_templates t ON t.id = v.template_id
+		WHERE v.id = ANY(?)`, pgArray(ids)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("models: load variant prices: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+func loadTaxes(ctx context.Context, db bun.IDB, ids []int64) (map[int64]Tax, error) {
+	out := map[int64]Tax{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var taxes []Tax
+	if err := db.NewSelect().Model(&taxes).Where("id = ANY(?)", pgArray(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: load taxes: %w", err)
+	}
+	for _, t := range taxes {
+		out[t.ID] = t
+	}
+	return out, nil
+}
+
+func getCarrier(ctx context.Context, db bun.IDB, id int64) (*Carrier, error) {
+	c := new(Carrier)
+	err := db.NewSelect().Model(c).Relation("Rules").Where("ca.id = ?", id).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err, "The shipping method")
+	}
+	return c, nil
+}
+
+// lineAmounts computes a line's untaxed, tax and total amounts.
+func lineAmounts(l *SaleOrderLine, p *orderPricing) TaxResult {
+	taxes := make([]Tax, 0, len(l.TaxIDs))
+	for _, id := range l.TaxIDs {
+		if t, ok := p.taxes[id]; ok {
+			taxes = append(taxes, t)
+		}
+	}
+	price := l.PriceUnit.Mul(hundred.Sub(l.Discount)).Div(hundred)
+	return ComputeTaxes(taxes, price, l.Quantity, p.cur, p.co.TaxRounding == "global")
+}
+
+// recomputeOrder brings an order's amounts up to date, inside tx with the
+// order row locked: a cart's product lines take the catalog's current prices
+// and taxes; the discount and shipping lines are rebuilt from the coupon and
+// the carrier (both are dropped, with a notice, when they no longer apply);
+// line and order totals are recomputed with the company's tax rounding.
+// It returns notices for the shopper.
+func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) ([]string, error) {
+	var notices []string
+	if err := tx.NewSelect().Model(&o.Lines).Where("order_id = ?", o.ID).Order("sequence", "id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: load order lines: %w", err)
+	}
+	p := &orderPricing{co: co, cur: co.Currency()}
+	var products []*SaleOrderLine
+	var variantIDs []int64
+	for _, l := range o.Lines {
+		if l.Kind == LineProduct {
+			products = append(products, l)
+			variantIDs = append(variantIDs, *l.VariantID)
+		}
+	}
+	var err error
+	if p.variants, err = loadVariantPrices(ctx, tx, variantIDs); err != nil {
+		return nil, err
+	}
+	if o.IsCart() {
+		for _, l := range products {
+			v := p.variants[*l.VariantID]
+			l.PriceUnit, l.TaxIDs, l.Description = v.Price, v.TaxIDs, v.Name
+		}
+	}
+	if o.ShippingPartnerID != nil {
+		if err := tx.NewRaw("SELECT country_code FROM contacts WHERE id = ?", *o.ShippingPartnerID).Scan(ctx, &p.country); err != nil {
+			return nil, fmt.Errorf("models: shipping country: %w", err)
+		}
+	}
+	if o.CarrierID != nil {
+		if p.carrier, err = getCarrier(ctx, tx, *o.CarrierID); err != nil {
+			return nil, err
+		}
+	}
+	if o.CouponID != nil {
+		p.coupon = new(Coupon)
+		if err := tx.NewSelect().Model(p.coupon).Where("id = ?", *o.CouponID).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("models: load coupon: %w", err)
+		}
+	}
+	taxIDs := []int64{}
+	for _, l := range products {
+		taxIDs = append(taxIDs, l.TaxIDs...)
+	}
+	if p.carrier != nil && p.carrier.TaxID != nil {
+		taxIDs = append(taxIDs, *p.carrier.TaxID)
+	}
+	if p.taxes, err = loadTaxes(ctx, tx, taxIDs); err != nil {
+		return nil, err
+	}
+
+	// Products first, then the discount they earn, then shipping on the
+	// discounted amount.
+	lines := products
+	productsTotal := decimal.Zero
+	for _, l := range products {
+		productsTotal = productsTotal.Add(lineAmounts(l, p).TotalIncluded)
+	}
+	if p.coupon != nil {
+		if msg := p.coupon.CouponProblem(productsTotal, time.Now(), p.cur); msg != "" && o.PlacedAt == nil && o.State == OrderDraft {
+			notices = append(notices, fmt.Sprintf("Code %s was removed: %s", p.coupon.Code, msg))
+			o.CouponID, p.coupon = nil, nil
+		} else if len(products) > 0 {
+			lines = append(lines, discountLines(o.ID, products, p)...)
+		}
+	}
+	if p.carrier != nil {
+		basis := ShippingBasis{CountryCode: p.country}
+		for _, l := range lines {
+			basis.Price = basis.Price.Add(lineAmounts(l, p).TotalIncluded)
+			if l.Kind == LineProduct {
+				v := p.variants[*l.VariantID]
+				basis.Weight = basis.Weight.Add(v.Weight.Mul(l.Quantity))
+				basis.Volume = basis.Volume.Add(v.Volume.Mul(l.Quantity))
+				basis.Quantity = basis.Quantity.Add(l.Quantity)
+			}
+		}
+		price, err := p.carrier.Price(basis, p.cur)
+		switch {
+		case err != nil && o.State == OrderDraft:
+			notices = append(notices, ErrorMessage(err)+" Please choose another shipping method.")
+			o.CarrierID, p.carrier = nil, nil
+		case err != nil:
+			return nil, err
+		case len(products) > 0:
+			sl := &SaleOrderLine{OrderID: o.ID, Sequence: 1000, Kind: LineShipping, Description: p.carrier.Name,
+				Quantity: decimal.NewFromInt(1), PriceUnit: price, TaxIDs: []int64{}}
+			if p.carrier.TaxID != nil {
+				sl.TaxIDs = []int64{*p.carrier.TaxID}
+			}
+			lines = append(lines, sl)
+		}
+	}
+
+	// Amounts.
+	global := co.TaxRounding == "global"
+	untaxed, total := decimal.Zero, decimal.Zero
+	taxByID := map[int64]decimal.Decimal{}
+	for _, l := range lines {
+		r := lineAmounts(l, p)
+		l.PriceSubtotal, l.PriceTax, l.PriceTotal = p.cur.Round(r.TotalExcluded), p.cur.Round(r.TaxAmount()), p.cur.Round(r.TotalIncluded)
+		if global {
+			untaxed = untaxed.Add(r.TotalExcluded)
+			for _, t := range r.Taxes {
+				taxByID[t.Tax.ID] = taxByID[t.Tax.ID].Add(t.Amount)
+			}
+		} else {
+			untaxed = untaxed.Add(l.PriceSubtotal)
+			total = total.Add(l.PriceTotal)
+		}
+	}
+	if global {
+		untaxed = p.cur.Round(untaxed)
+		tax := decimal.Zero
+		for _, a := range taxByID {
+			tax = tax.Add(p.cur.Round(a))
+		}
+		total = untaxed.Add(tax)
+	}
+	o.AmountUntaxed, o.AmountTotal, o.AmountTax = untaxed, total, total.Sub(untaxed)
+
+	// Write: product lines in one statement, derived lines rebuilt.
+	if len(products) > 0 {
+		if _, err := tx.NewUpdate().Model(&products).
+			Column("price_unit", "tax_ids", "description", "price_subtotal", "price_tax", "price_total").
+			Set("updated_at = now()").Bulk().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("models: update order lines: %w", err)
+		}
+	}
+	if _, err := tx.NewDelete().Model((*SaleOrderLine)(nil)).Where("order_id = ? AND kind <> ?", o.ID, LineProduct).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: delete derived lines: %w", err)
+	}
+	if derived := lines[len(products):]; len(derived) > 0 {
+		if _, err := tx.NewInsert().Model(&derived).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("models: insert derived lines: %w", err)
+		}
+	}
+	o.Lines = lines
+	if _, err := tx.NewUpdate().Model(o).Column("amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id").
+		Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: update order totals: %w", err)
+	}
+	return notices, nil
+}
+
+// discountLines turns the coupon into one negative line per set of taxes,
+// so that the discount lowers each tax in proportion (as Odoo does).
+func discountLines(orderID int64, products []*SaleOrderLine, p *orderPricing) []*SaleOrderLine {
+	type group struct {
+		taxIDs        []int64
+		priced, total decimal.Decimal // the lines' price (as priced) and total with taxes
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	grand := decimal.Zero
+	for _, l := range products {
+		key := fmt.Sprint(l.TaxIDs)
+		g := byKey[key]
+		if g == nil {
+			g = &group{taxIDs: l.TaxIDs}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		r := lineAmounts(l, p)
+		g.priced = g.priced.Add(l.PriceUnit.Mul(hundred.Sub(l.Discount)).Div(hundred).Mul(l.Quantity))
+		g.total = g.total.Add(r.TotalIncluded)
+		grand = grand.Add(r.TotalIncluded)
+	}
+	var out []*SaleOrderLine
+	for i, g := range groups {
+		var amount decimal.Decimal // in the group's pricing convention
+		if p.coupon.Kind == CouponPercent {
+			amount = g.priced.Mul(p.coupon.Amount).Div(hundred)
+		} else {
+			off := decimal.Min(p.coupon.Amount, grand)
+			if grand.IsZero() || g.total.IsZero() {
+				continue
+			}
+			amount = off.Mul(g.total).Div(grand).Mul(g.priced).Div(g.total)
+		}
+		amount = p.cur.Round(amount)
+		if amount.IsZero() {
+			continue
+		}
+		desc := fmt.Sprintf("Discount %s: %s", p.coupon.Code, p.coupon.Label(p.cur))
+		if len(groups) > 1 {
+			names := make([]string, 0, len(g.taxIDs))
+			for _, id := range g.taxIDs {
+				names = append(names, p.taxes[id].Name)
+			}
+			if len(names) == 0 {
+				names = append(names, "no tax")
+			}
+			desc += " (" + strings.Join(names, ", ") + ")"
+		}
+		out = append(out, &SaleOrderLine{OrderID: orderID, Sequence: 900 + i, Kind: LineDiscount, Description: desc,
+			Quantity: decimal.NewFromInt(1), PriceUnit: amount.Neg(), TaxIDs: g.taxIDs})
+	}
+	return out
+}

@@ -1,0 +1,357 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+		"github.com/uptrace/bun"
+)
+
+// GetOrder returns an order with its lines, or ENOTFOUND.
+func GetOrder(ctx context.Context, db bun.IDB, id int64) (*SaleOrder, error) {
+	o := new(SaleOrder)
+	err := db.NewSelect().Model(o).Relation("Lines", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Order("sequence", "id") }).
+		Where("so.id = ?", id).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err, "The order")
+	}
+	return o, nil
+}
+
+// GetOrderByName returns the order numbered name (S00042), or ENOTFOUND.
+func GetOrderByName(ctx context.Context, db bun.IDB, name string) (*SaleOrder, error) {
+	var id int64
+	if err := db.NewRaw("SELECT id FROM sale_orders WHERE name = ?", name).Scan(ctx, &id); err != nil {
+		return nil, notFound(err, "The order")
+	}
+	return GetOrder(ctx, db, id)
+}
+
+func assignOrderName(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
+	if o.Name != nil {
+		return nil
+	}
+	var name string
+	if err := tx.NewRaw("SELECT 'S' || lpad(nextval('sale_order_number_seq')::text, 5, '0')").Scan(ctx, &name); err != nil {
+		return fmt.Errorf("models: order number: %w", err)
+	}
+	o.Name = &name
+	return nil
+}
+
+// Placement is the result of placing a shop order: the order, the payment
+// transaction started for it, and where the shopper goes next.
+type Placement struct {
+	Order       *SaleOrder
+	Transaction *PaymentTransaction
+	PayURL      string // the provider's payment page; "" to show the order page
+}
+
+// PlaceOrder turns the shopper's cart into an order waiting for payment
+// (state sent, numbered S00042) and starts a payment transaction with the
+// chosen provider. It is idempotent: placing an order again (a double
+// click, a retry, the back button) returns the same order and its open
+// transaction; after a declined payment it starts a new transaction.
+// Nothing here talks to a payment provider, and no stock is locked.
+func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode string, actorID int64) (*Placement, error) {
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	out := &Placement{}
+	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		o, err := lockOrder(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		out.Order = o
+		switch {
+		case o.State == OrderCancel:
+			return Errorf(ECONFLICT, "%s was cancelled.", o.Number())
+		case o.PlacedAt != nil || o.State != OrderDraft:
+			if o.PaymentStatus == PaymentPaid {
+				return nil
+			}
+			open, err := openTransaction(ctx, tx, o.ID)
+			if err != nil || open != nil {
+				out.Transaction = open
+				return err
+			}
+		}
+		provider, err := enabledProvider(ctx, tx, providerCode)
+		if err != nil {
+			return err
+		}
+		if o.PlacedAt == nil {
+			if err := checkPlaceable(ctx, tx, co, o); err != nil {
+				return err
+			}
+			if err := assignOrderName(ctx, tx, o); err != nil {
+				return err
+			}
+			now := time.Now()
+			o.State, o.PlacedAt, o.DateOrder = OrderSent, &now, now
+			if _, err := tx.NewUpdate().Model(o).Column("name", "state", "placed_at", "date_order").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+				return fmt.Errorf("models: place order: %w", err)
+			}
+			if err := useCoupon(ctx, tx, o); err != nil {
+				return err
+			}
+			if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, "Order placed on the website."); err != nil {
+				return err
+			}
+		}
+		t, err := startTransaction(ctx, tx, o, provider, actorID)
+		if err != nil {
+			return err
+		}
+		out.Transaction = t
+		flow := paymentFlows[provider.Code]
+		if t.State != TxDraft && t.State != TxPending || flow.confirmOnStart {
+			return afterPayment(ctx, tx, co, o, actorID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr(err, "place order")
+	}
+	if t := out.Transaction; t != nil && t.State == TxDraft {
+		out.PayURL = paymentFlows[t.Provider.Code].payURL(t)
+	}
+	return out, nil
+}
+
+// checkPlaceable refreshes a cart's prices and checks it can be ordered.
+func checkPlaceable(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) error {
+	notices, err := recomputeOrder(ctx, tx, co, o)
+	if err != nil {
+		return err
+	}
+	if len(notices) > 0 {
+		return Errorf(ECONFLICT, "%s", notices[0])
+	}
+	if len(o.ProductLines()) == 0 {
+		return Errorf(ECONFLICT, "Your cart is empty.")
+	}
+	if o.InvoicePartnerID == nil || o.ShippingPartnerID == nil {
+		return Errorf(ECONFLICT, "Enter your address before placing the order.")
+	}
+	needsShipping, err := orderNeedsShipping(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	if needsShipping && o.CarrierID == nil {
+		return Errorf(ECONFLICT, "Choose a shipping method before placing the order.")
+	}
+	return nil
+}
+
+// orderNeedsShipping reports whether an order has goods (not only services).
+func orderNeedsShipping(ctx context.Context, db bun.IDB, orderID int64) (bool, error) {
+	ok, err := db.NewSelect().TableExpr("sale_order_lines AS l").Join("JOIN product_variants v ON v.id = l.variant_id").
+		Join("JOIN product_templates t ON t.id = v.template_id").Where("l.order_id = ? AND t.type <> 'service'", orderID).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("models: order needs shipping: %w", err)
+	}
+	return ok, nil
+}
+
+// useCoupon counts one use of the order's code; the table's CHECK refuses a
+// use beyond the limit even when shoppers race for the last one.
+func useCoupon(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
+	if o.CouponID == nil {
+		return nil
+	}
+	_, err := tx.NewRaw("UPDATE coupons SET used_count = used_count + 1 WHERE id = ?", *o.CouponID).Exec(ctx)
+	if isCheckViolation(err, "coupons_usage_within") {
+		return Errorf(ECONFLICT, "The code on this order has just been used up. Remove it to continue.")
+	}
+	return err
+}
+
+func releaseCoupon(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
+	if o.CouponID == nil || o.PlacedAt == nil && o.ConfirmedAt == nil {
+		return nil
+	}
+	_, err := tx.NewRaw("UPDATE coupons SET used_count = greatest(used_count - 1, 0) WHERE id = ?", *o.CouponID).Exec(ctx)
+	return err
+}
+
+// ConfirmOrder confirms a quotation or a placed order (state sale): stock is
+// reserved in the order's warehouse and its delivery transfers are created
+// and linked to the order lines. Confirming a confirmed order changes
+// nothing.
+func ConfirmOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*SaleOrder, error) {
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var out *SaleOrder
+	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		o, err := lockOrder(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		out = o
+		return confirmOrderTx(ctx, tx, co, o, actorID)
+	})
+	return out, wrapErr(err, "confirm order")
+}
+
+func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {
+	switch o.State {
+	case OrderSale:
+		return nil
+	case OrderCancel:
+		return Errorf(ECONFLICT, "%s is cancelled and cannot be confirmed.", o.Number())
+	}
+	if o.IsCart() {
+		return Errorf(ECONFLICT, "A cart is confirmed by its checkout.")
+	}
+	if err := tx.NewSelect().Model(&o.Lines).Where("order_id = ?", o.ID).Order("sequence", "id").Scan(ctx); err != nil {
+		return err
+	}
+	if len(o.ProductLines()) == 0 {
+		return Errorf(EINVALID, "Add at least one product before confirming %s.", o.Number())
+	}
+	if o.PartnerID == nil {
+		return Errorf(EINVALID, "Choose the customer before confirming %s.", o.Number())
+	}
+	if err := assignOrderName(ctx, tx, o); err != nil {
+		return err
+	}
+	if o.PlacedAt == nil && o.ConfirmedAt == nil {
+		if err := useCoupon(ctx, tx, o); err != nil {
+			return err
+		}
+	}
+	if o.WarehouseID == nil {
+		wh, err := shopWarehouseID(ctx, tx, co)
+		if err != nil {
+			return err
+		}
+		o.WarehouseID = wh
+	}
+	now := time.Now()
+	o.State, o.ConfirmedAt = OrderSale, &now
+	var demand []DemandLine
+	for _, l := range o.ProductLines() {
+		demand = append(demand, DemandLine{VariantID: *l.VariantID, Quantity: l.Quantity, Description: l.Description, SaleLineID: &l.ID})
+	}
+	needsShipping, err := orderNeedsShipping(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	if needsShipping {
+		if o.WarehouseID == nil {
+			return Errorf(ECONFLICT, "Create a warehouse before confirming orders.")
+		}
+		partner := o.ShippingPartnerID
+		if partner == nil {
+			partner = o.PartnerID
+		}
+		if _, err := CreateDeliveryChainTx(ctx, tx, ProcurementInput{WarehouseID: *o.WarehouseID, PartnerID: partner, Origin: *o.Name,
+			ScheduledDate: now, Lines: demand, SaleOrderID: &o.ID, CarrierID: o.CarrierID}, actorID); err != nil {
+			return err
+		}
+		o.DeliveryStatus = DeliveryPending
+	}
+	if _, err := tx.NewUpdate().Model(o).Column("name", "state", "confirmed_at", "warehouse_id", "delivery_status").
+		Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("models: confirm order: %w", err)
+	}
+	return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, "Order confirmed.")
+}
+
+// CancelOrder cancels an order that has not shipped: its transfers are
+// cancelled (releasing the reserved stock), open payment transactions are
+// cancelled and the promotion code's use is given back.
+func CancelOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*SaleOrder, error) {
+	var out *SaleOrder
+	err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		o, err := lockOrder(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		out = o
+		if o.State == OrderCancel {
+			return nil
+		}
+		var pickings []Picking
+		if err := tx.NewSelect().Model(&pickings).Where("sale_order_id = ?", o.ID).Order("id").Scan(ctx); err != nil {
+			return err
+		}
+		for _, pk := range pickings {
+			if pk.State == StateDone {
+				return Errorf(ECONFLICT, "%s has a done transfer (%s): it cannot be cancelled. Use a return instead.", o.Number(), pk.Name)
+			}
+		}
+		if o.PaymentStatus == PaymentPaid || o.AmountPaid.IsPositive() {
+			return Errorf(ECONFLICT, "%s is paid: refund the payment before cancelling it.", o.Number())
+		}
+		for _, pk := range pickings {
+			if err := cancelPickingTx(ctx, tx, pk.ID, actorID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NewRaw(`UPDATE payment_transactions SET state = 'cancel', state_message = 'Order cancelled.', updated_at = now()
+			WHERE order_id = ? AND state IN ('draft', 'pending', 'authorized')`, o.ID).Exec(ctx); err != nil {
+			return err
+		}
+		if err := releaseCoupon(ctx, tx, o); err != nil {
+			return err
+		}
+		now := time.Now()
+		o.State, o.CancelledAt, o.DeliveryStatus = OrderCancel, &now, DeliveryNone
+		if _, err := tx.NewUpdate().Model(o).Column("state", "cancelled_at", "delivery_status").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, "Order cancelled.")
+	})
+	return out, wrapErr(err, "cancel order")
+}
+
+// UpdateOrderDeliveries brings the delivered quantities and the delivery
+// status of the orders linked to transfers up to date. Only moves that
+// reached a customer location count, so in a pick + pack + ship chain only
+// the last step delivers. Validation calls it in its transaction.
+func UpdateOrderDeliveries(ctx context.Context, tx bun.IDB, pickingIDs []int64) error {
+	if len(pickingIDs) == 0 {
+		return nil
+	}
+	var orderIDs []int64
+	if err := tx.NewRaw("SELECT DISTINCT sale_order_id FROM stock_pickings WHERE id IN (?) AND sale_order_id IS NOT NULL", bun.In(pickingIDs)).Scan(ctx, &orderIDs); err != nil {
+		return fmt.Errorf("models: orders of transfers: %w", err)
+	}
+	if len(orderIDs) == 0 {
+		return nil
+	}
+	_, err := tx.NewRaw(`
+		UPDATE sale_order_lines l SET qty_delivered = d.qty, updated_at = now()
+		FROM (SELECT l.id, coalesce(sum(m.quantity_done) FILTER (WHERE m.state = 'done' AND dl.usage = 'customer'), 0)
+		             - coalesce(sum(m.quantity_done) FILTER (WHERE m.state = 'done' AND sl.usage = 'customer'), 0) AS qty
+		      FROM sale_order_lines l
+		      LEFT JOIN stock_moves m ON m.sale_line_id = l.id
+		      LEFT JOIN stock_locations dl ON dl.id = m.location_dest_id
+		      LEFT JOIN stock_locations sl ON sl.id = m.location_id
+		      WHERE l.order_id IN (?) AND l.kind = 'product'
+		      GROUP BY l.id) d
+		WHERE l.id = d.id AND l.qty_delivered IS DISTINCT FROM d.qty`, bun.In(orderIDs)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: delivered quantities: %w", err)
+	}
+	_, err = tx.NewRaw(`
+		UPDATE sale_orders o SET delivery_status = s.status, updated_at = now()
+		FROM (SELECT o.id,
+		        CASE WHEN NOT EXISTS (SELECT 1 FROM stock_pickings p WHERE p.sale_order_id = o.id AND p.state <> 'cancel') THEN 'none'
+		             WHEN NOT EXISTS (SELECT 1 FROM stock_pickings p WHERE p.sale_order_id = o.id AND p.state NOT IN ('done', 'cancel')) THEN 'full'
+		             WHEN EXISTS (SELECT 1 FROM sale_order_lines l WHERE l.order_id = o.id AND l.qty_delivered > 0) THEN 'partial'
+		             ELSE 'pending' END AS status
+		      FROM sale_orders o WHERE o.id IN (?)) s
+		WHERE o.id = s.id AND o.delivery_status <> s.status`, bun.In(orderIDs)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: delivery status: %w", err)
+	}
+	return nil
+}

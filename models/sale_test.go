@@ -1,0 +1,117 @@
+package models_test
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"orderflow/models"
+)
+
+// saleEnv is a stock environment with a fixed-price carrier, for sales tests.
+type saleEnv struct {
+	*stockEnv
+	carrier *models.Carrier
+}
+
+func newSaleEnv(t *testing.T, deliverySteps int) *saleEnv {
+	e := &saleEnv{stockEnv: newStockEnv(t, deliverySteps)}
+	e.carrier = &models.Carrier{Name: "Post", Kind: models.CarrierFixed, FixedPrice: dd(5), CountryCodes: []string{}, Active: true}
+	if _, err := e.db.NewInsert().Model(e.carrier).Exec(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+var testAddress = models.AddressInput{Name: "Ada Shopper", Email: "ada@example.com", Street: "1 Main Street", City: "Ghent", Zip: "9000", CountryCode: "BE"}
+
+// checkout fills a guest cart with the lines, enters an address, picks the
+// carrier and places the order with the provider.
+func (e *saleEnv) checkout(provider string, lines map[int64]int) *models.Placement {
+	e.t.Helper()
+	owner := models.CartOwner{}
+	for v, q := range lines {
+		cart, err := models.AddToCart(e.ctx, e.db, owner, v, decimal.NewFromInt(int64(q)).String())
+		if err != nil {
+			e.t.Fatalf("add to cart: %v", err)
+		}
+		owner.CartID = cart.Order.ID
+	}
+	if _, err := models.SetCheckoutAddresses(e.ctx, e.db, owner, models.CheckoutAddresses{Billing: testAddress}); err != nil {
+		e.t.Fatalf("addresses: %v", err)
+	}
+	if _, err := models.SetOrderCarrier(e.ctx, e.db, owner.CartID, e.carrier.ID); err != nil {
+		e.t.Fatalf("carrier: %v", err)
+	}
+	pl, err := models.PlaceOrder(e.ctx, e.db, owner.CartID, provider, 0)
+	if err != nil {
+		e.t.Fatalf("place: %v", err)
+	}
+	return pl
+}
+
+func (e *saleEnv) order(id int64) *models.SaleOrder {
+	e.t.Helper()
+	o, err := models.GetOrder(e.ctx, e.db, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}
+
+func TestPaidWebOrderIsConfirmedAndReserved(t *testing.T) {
+	e := newSaleEnv(t, 1)
+	v := e.product("Mug", models.TrackingNone)
+	e.count(v, *e.wh.StockLocationID, 10, "")
+
+	pl := e.checkout(models.ProviderTestCard, map[int64]int{v: 3})
+	o := pl.Order
+	if o.State != models.OrderSent || o.Name == nil {
+		t.Fatalf("placed order: state %s name %v, want sent and numbered", o.State, o.Name)
+	}
+	// 3 x 10 + 5 shipping, no taxes.
+	if !o.AmountTotal.Equal(dd(35)) || pl.Transaction.State != models.TxDraft || pl.PayURL == "" {
+		t.Fatalf("total %s tx %s pay %q, want 35 draft with a payment page", o.AmountTotal, pl.Transaction.State, pl.PayURL)
+	}
+	// Placing again (double submit) returns the same transaction.
+	again, err := models.PlaceOrder(e.ctx, e.db, o.ID, models.ProviderTestCard, 0)
+	if err != nil || again.Transaction.ID != pl.Transaction.ID {
+		t.Fatalf("second place: %v, tx %d want %d", err, again.Transaction.ID, pl.Transaction.ID)
+	}
+	// A wrong amount never confirms.
+	if _, err := models.SetTransactionState(e.ctx, e.db, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone, Amount: dd(34), CurrencyCode: "EUR"}, 0); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("wrong amount: %v, want conflict", err)
+	}
+	if got := e.order(o.ID); got.State != models.OrderSent {
+		t.Fatalf("after a wrong amount the order is %s", got.State)
+	}
+	if _, err := models.SetTransactionState(e.ctx, e.db, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone, Amount: dd(35), CurrencyCode: "EUR"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := e.order(o.ID)
+	if got.State != models.OrderSale || got.PaymentStatus != models.PaymentPaid || got.DeliveryStatus != models.DeliveryPending {
+		t.Fatalf("paid order: %s / %s / %s, want sale / paid / pending", got.State, got.PaymentStatus, got.DeliveryStatus)
+	}
+	if f := e.figures(v); !f.Reserved.Equal(dd(3)) {
+		t.Fatalf("reserved %s, want 3", f.Reserved)
+	}
+	var pk models.Picking
+	if err := e.db.NewSelect().Model(&pk).Where("sale_order_id = ?", o.ID).Scan(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pk.State != models.StateAssigned || pk.Origin != *got.Name {
+		t.Fatalf("delivery %s state %s origin %s", pk.Name, pk.State, pk.Origin)
+	}
+
+	// Validating the delivery delivers the order.
+	if _, err := models.ValidatePicking(e.ctx, e.db, pk.ID, models.ValidateInput{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	got = e.order(o.ID)
+	if got.DeliveryStatus != models.DeliveryFull || !got.ProductLines()[0].QtyDelivered.Equal(dd(3)) {
+		t.Fatalf("after validation: %s, delivered %s", got.DeliveryStatus, got.ProductLines()[0].QtyDelivered)
+	}
+	if _, err := models.CancelOrder(e.ctx, e.db, o.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("cancel a delivered order: %v, want conflict", err)
+	}
+}
