@@ -55,6 +55,10 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	shop.GET("/shop/product/:id", h.ShopProductPage)
 	shop.GET("/images/:id/:size", h.ShopImage)
 
+	// -- shop cart, checkout and order status (cart/checkout engineer):
+
+	// -- payments: hosted test-card page and provider webhooks (payments engineer):
+
 	// Accounts.
 	shop.GET("/login", h.LoginForm)
 	shop.POST("/login", h.Login)
@@ -160,10 +164,18 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	counts.GET("/new", h.OfficeCountNew)
 	counts.POST("", h.OfficeCountApply)
 
+	// Sales back office (admin, sales).
+	// -- orders, quotations, abandoned carts, outgoing mail (sales engineer):
+
+	// -- shipping methods, promotion codes, payment providers, webhook log (sales settings engineer):
+
 	// Handheld warehouse.
 	scan := h.area(app, "/scan", warehouseRole)
 	scan.GET("", h.ScanHome)
 	scan.POST("/lookup", h.ScanLookup)
+	// -- handheld transfers: pick, pack, ship, receive (handheld engineer):
+
+	// -- handheld count, documents (PDF), warehouse dashboard (documents engineer):
 
 	// Customer portal.
 	portal := h.area(app, "/my", customerRole)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-		"github.com/uptrace/bun"
+	"github.com/uptrace/bun"
 )
 
 // GetOrder returns an order with its lines, or ENOTFOUND.
