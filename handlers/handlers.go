@@ -16,6 +16,16 @@ type Config struct {
 	Production bool // stricter cookies, HSTS, no demo hints
 	TrustProxy bool // take the client address from X-Forwarded-For
 	BodyLimit  string
+	PublicURL  string // base URL for links in mails and provider callbacks; empty: the request's host
+}
+
+// baseURL is where this server is reached from outside: PUBLIC_URL, else the
+// scheme and host of the request.
+func (h *Handler) baseURL(c echo.Context) string {
+	if h.cfg.PublicURL != "" {
+		return h.cfg.PublicURL
+	}
+	return c.Scheme() + "://" + c.Request().Host
 }
 
 // Handler holds the dependencies every handler uses.

@@ -67,7 +67,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	sessions, store := handlers.NewSessions(db.DB, cfg.Production(), 5*time.Minute)
 	a.store = store
 	a.Echo, a.Handler = handlers.New(handlers.Config{
-		Production: cfg.Production(), TrustProxy: cfg.TrustProxy,
+		Production: cfg.Production(), TrustProxy: cfg.TrustProxy, PublicURL: cfg.PublicURL,
 	}, db, sessions, log)
 	return a, nil
 }

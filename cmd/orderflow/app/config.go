@@ -25,6 +25,7 @@ type Config struct {
 	MigrateOnStart bool   // MIGRATE_ON_START (true)
 	CompanyName    string // ORDERFLOW_COMPANY: name given to the company when it is first created
 	Currency       string // ORDERFLOW_CURRENCY: EUR | USD ...
+	PublicURL      string // PUBLIC_URL: where shoppers and payment providers reach the shop; empty: the request's own host
 }
 
 // Production reports whether this is a production deployment.
@@ -42,6 +43,7 @@ func ConfigFromEnv() (Config, error) {
 		CompanyName:    envOr("ORDERFLOW_COMPANY", "Orderflow Demo Shop"),
 		Currency:       strings.ToUpper(envOr("ORDERFLOW_CURRENCY", "EUR")),
 		MigrateOnStart: true,
+		PublicURL:      strings.TrimRight(os.Getenv("PUBLIC_URL"), "/"),
 	}
 	var problems []string
 	if c.Env != "development" && c.Env != "production" {
@@ -69,6 +71,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if c.MigrateOnStart, err = envBool("MIGRATE_ON_START", true); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		problems = append(problems, "PUBLIC_URL must start with http:// or https://")
 	}
 	if len(c.Currency) != 3 {
 		problems = append(problems, "ORDERFLOW_CURRENCY must be a 3-letter ISO code")
