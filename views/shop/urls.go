@@ -313,3 +313,9 @@ func highlighted(parts []models.TextPart) templ.Component {
 		return err
 	})
 }
+
+// OrderURL is the order status page a shopper (or a customer following a
+// mailed link) sees; the access token opens it without logging in.
+func OrderURL(o *models.SaleOrder) string {
+	return fmt.Sprintf("/shop/orders/%d?token=%s", o.ID, url.QueryEscape(o.AccessToken))
+}
