@@ -104,8 +104,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// checkAvailabilityEvery runs the scheduled "check availability" until ctx
-// ends: moves waiting for stock are reserved as soon as it is there.
+// checkAvailabilityEvery runs the scheduled jobs until ctx ends: "check
+// availability" (moves waiting for stock are reserved as soon as it is
+// there) and the expiry of abandoned carts.
 func (a *App) checkAvailabilityEvery(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -116,6 +117,11 @@ func (a *App) checkAvailabilityEvery(ctx context.Context, every time.Duration) {
 		case <-t.C:
 			if err := models.CheckAvailabilityScheduled(ctx, a.DB); err != nil && ctx.Err() == nil {
 				a.Log.Error("scheduled check availability", "error", err)
+			}
+			if n, err := models.ExpireCarts(ctx, a.DB); err != nil && ctx.Err() == nil {
+				a.Log.Error("expire carts", "error", err)
+			} else if n > 0 {
+				a.Log.Info("expired abandoned carts", "count", n)
 			}
 		}
 	}
