@@ -116,11 +116,16 @@ func capToStock(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, v va
 	if !v.Storable || co.SellBeyondStock || o.WarehouseID == nil {
 		return want, "", nil
 	}
-	figs, err := Availability(ctx, tx, *o.WarehouseID, []int64{v.ID})
+	var free decimal.Decimal
+	err := tx.NewRaw(`
+		SELECT coalesce(sum(q.quantity - q.reserved_quantity), 0) FROM stock_quants q
+		JOIN stock_locations l ON l.id = q.location_id AND l.usage = 'internal'
+		JOIN warehouses w ON w.id = ? JOIN stock_locations wv ON wv.id = w.view_location_id
+		WHERE q.variant_id = ? AND starts_with(l.complete_name, wv.complete_name || '/')`, *o.WarehouseID, v.ID).Scan(ctx, &free)
 	if err != nil {
-		return decimal.Zero, "", err
+		return decimal.Zero, "", fmt.Errorf("models: free stock: %w", err)
 	}
-	free := decimal.Max(figs[v.ID].Free(), decimal.Zero).Floor()
+	free = decimal.Max(free, decimal.Zero).Floor()
 	if want.LessThanOrEqual(free) {
 		return want, "", nil
 	}

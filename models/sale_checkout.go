@@ -166,7 +166,9 @@ func SetCheckoutAddresses(ctx context.Context, db *bun.DB, owner CartOwner, in C
 		if _, err := tx.NewUpdate().Model(o).Column("partner_id", "invoice_partner_id", "shipping_partner_id").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: set addresses: %w", err)
 		}
-		cart.Notices, err = recomputeOrder(ctx, tx, co, o)
+		if o.CarrierID != nil { // the country may change the shipping price
+			cart.Notices, err = recomputeOrder(ctx, tx, co, o)
+		}
 		return err
 	})
 	if err != nil {
