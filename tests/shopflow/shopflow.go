@@ -174,7 +174,7 @@ func (s *Shopper) Checkout(variants []string, provider string) error {
 		if !strings.HasPrefix(path, "/pay/test/") {
 			return fmt.Errorf("placing did not lead to the payment page but to %s", path)
 		}
-		if _, path, err = s.do("POST", path, url.Values{"card_number": {"4242 4242 4242 4242"}, "expiry": {"12/34"}, "cvc": {"123"}, "name": {"Load Shopper"}}); err != nil {
+		if _, path, err = s.do("POST", path, url.Values{"card_number": {"4242 4242 4242 4242"}, "expiry": {"12/34"}, "cvc": {"123"}, "card_name": {"Load Shopper"}}); err != nil {
 			return err
 		}
 	}
