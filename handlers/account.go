@@ -35,6 +35,9 @@ func (h *Handler) Login(c echo.Context) error {
 	if err := h.logIn(ctx, u); err != nil {
 		return err
 	}
+	if err := h.mergeGuestCart(ctx, u); err != nil {
+		return err
+	}
 	to := safeNext(c.FormValue("next"))
 	if to == "" {
 		to = views.HomeURL(u)
@@ -73,6 +76,9 @@ func (h *Handler) Register(c echo.Context) error {
 		return err
 	}
 	if err := h.logIn(ctx, u); err != nil {
+		return err
+	}
+	if err := h.mergeGuestCart(ctx, u); err != nil {
 		return err
 	}
 	h.flash(c, "success", "Welcome, "+u.Name+"! Your account is ready.")

@@ -12,7 +12,7 @@ import (
 )
 
 // productFormFields are the text fields of the product form.
-var productFormFields = []string{"name", "default_code", "description", "category_id", "type", "tracking", "invoice_policy", "list_price", "cost", "weight"}
+var productFormFields = []string{"name", "default_code", "description", "category_id", "type", "tracking", "invoice_policy", "list_price", "cost", "weight", "volume"}
 
 // productFilter reads the product list's filters from the query string.
 func productFilter(c echo.Context) models.ProductFilter {
@@ -145,6 +145,7 @@ func productFormOf(pt *models.ProductTemplate, variants *views.FormState) office
 		"name": pt.Name, "default_code": pt.DefaultCode, "description": pt.Description, "category_id": cat,
 		"type": pt.Type, "tracking": pt.Tracking, "invoice_policy": pt.InvoicePolicy,
 		"list_price": office.ProductAmount(pt.ListPrice), "cost": office.ProductAmount(pt.Cost), "weight": office.ProductAmount(pt.Weight),
+		"volume": office.ProductAmount(pt.Volume),
 	}}
 	taxIDs := make([]int64, len(pt.Taxes))
 	for i, t := range pt.Taxes {
@@ -198,7 +199,7 @@ func productInput(c echo.Context) models.ProductInput {
 	return models.ProductInput{
 		Name: form.Get("name"), DefaultCode: form.Get("default_code"), Description: form.Get("description"),
 		CategoryID: productFormID(form.Get("category_id")), Type: form.Get("type"), Tracking: form.Get("tracking"),
-		InvoicePolicy: form.Get("invoice_policy"), ListPrice: form.Get("list_price"), Cost: form.Get("cost"), Weight: form.Get("weight"),
+		InvoicePolicy: form.Get("invoice_policy"), ListPrice: form.Get("list_price"), Cost: form.Get("cost"), Weight: form.Get("weight"), Volume: form.Get("volume"),
 		TaxIDs: productFormIDs(form["tax_ids"]), ValueIDs: productFormIDs(form["value_ids"]),
 		Published: form.Get("published") != "", Featured: form.Get("featured") != "", Active: form.Get("active") != "",
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,6 +29,7 @@ func (h *Handler) OfficeSettingsSave(c echo.Context) error {
 		TaxRounding: c.FormValue("tax_rounding"), InvoicePolicy: c.FormValue("invoice_policy"),
 		PricesIncludeTax: c.FormValue("prices_include_tax") != "", AutoConfirmOnPayment: c.FormValue("auto_confirm_on_payment") != "",
 		SellBeyondStock: c.FormValue("sell_beyond_stock") != "",
+		CartExpiryHours: settingsInt(c.FormValue("cart_expiry_hours")), MaxLineQuantity: settingsInt(c.FormValue("max_line_quantity")),
 	}
 	if id, err := strconv.ParseInt(c.FormValue("website_warehouse_id"), 10, 64); err == nil {
 		in.WebsiteWarehouseID = &id
@@ -35,7 +37,7 @@ func (h *Handler) OfficeSettingsSave(c echo.Context) error {
 	_, err := models.UpdateCompany(c.Request().Context(), h.db, in, currentUser(c).ID)
 	if models.ErrorCode(err) == models.EINVALID {
 		return h.renderSettings(c, formStatus(err), formState(c, err, "name", "email", "phone", "tax_rounding", "invoice_policy",
-			"prices_include_tax", "auto_confirm_on_payment", "sell_beyond_stock", "website_warehouse_id"))
+			"prices_include_tax", "auto_confirm_on_payment", "sell_beyond_stock", "website_warehouse_id", "cart_expiry_hours", "max_line_quantity"))
 	}
 	if err != nil {
 		return err
@@ -64,6 +66,7 @@ func (h *Handler) renderSettings(c echo.Context, status int, f views.FormState) 
 func companyValues(co *models.Company) map[string]string {
 	v := map[string]string{
 		"name": co.Name, "email": co.Email, "phone": co.Phone, "tax_rounding": co.TaxRounding, "invoice_policy": co.InvoicePolicy,
+		"cart_expiry_hours": strconv.Itoa(co.CartExpiryHours), "max_line_quantity": strconv.Itoa(co.MaxLineQuantity),
 	}
 	for k, b := range map[string]bool{"prices_include_tax": co.PricesIncludeTax, "auto_confirm_on_payment": co.AutoConfirmOnPayment, "sell_beyond_stock": co.SellBeyondStock} {
 		if b {
@@ -74,4 +77,14 @@ func companyValues(co *models.Company) map[string]string {
 		v["website_warehouse_id"] = fmt.Sprint(*co.WebsiteWarehouseID)
 	}
 	return v
+}
+
+// settingsInt reads a whole number typed in the settings form; 0 (refused
+// by the validation) when it is not one.
+func settingsInt(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0
+	}
+	return n
 }

@@ -44,6 +44,9 @@ func (h *Handler) renderTransfer(c echo.Context, status int, id int64, d office.
 		return err
 	}
 	d.D = detail
+	if d.X, err = models.GetPickingExtras(c.Request().Context(), h.db, id); err != nil {
+		return err
+	}
 	return h.render(c, status, office.TransferDetail(h.page(c, detail.Name), d))
 }
 

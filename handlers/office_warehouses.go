@@ -80,7 +80,8 @@ func (h *Handler) OfficeOperationTypeEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := views.FormState{Values: map[string]string{"barcode": whsDeref(t.Barcode), "create_backorder": t.CreateBackorder, "active": whsBool(t.Active)}}
+	f := views.FormState{Values: map[string]string{"barcode": whsDeref(t.Barcode), "create_backorder": t.CreateBackorder,
+		"allow_extra": whsBool(t.AllowExtra), "active": whsBool(t.Active)}}
 	return h.render(c, http.StatusOK, office.OperationTypeEdit(h.page(c, t.WarehouseCode+": "+t.Name), office.OperationTypeForm{Type: t, Form: f}))
 }
 
@@ -91,10 +92,11 @@ func (h *Handler) OfficeOperationTypeUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := models.PickingTypeInput{Barcode: c.FormValue("barcode"), CreateBackorder: c.FormValue("create_backorder"), Active: c.FormValue("active") != ""}
+	in := models.PickingTypeInput{Barcode: c.FormValue("barcode"), CreateBackorder: c.FormValue("create_backorder"),
+		AllowExtra: c.FormValue("allow_extra") != "", Active: c.FormValue("active") != ""}
 	_, err = models.UpdatePickingType(c.Request().Context(), h.db, t.ID, in, currentUser(c).ID)
 	if models.ErrorCode(err) == models.EINVALID {
-		f := formState(c, err, "barcode", "create_backorder", "active")
+		f := formState(c, err, "barcode", "create_backorder", "allow_extra", "active")
 		return h.render(c, formStatus(err), office.OperationTypeEdit(h.page(c, t.WarehouseCode+": "+t.Name), office.OperationTypeForm{Type: t, Form: f}))
 	}
 	if err != nil {

@@ -46,6 +46,7 @@ func (h *Handler) page(c echo.Context, title string) views.Page {
 			Kind:    h.sessions.PopString(ctx, "flash_kind"),
 			Message: h.sessions.PopString(ctx, "flash_message"),
 		}
+		p.CartCount = h.cartCount(c)
 	}
 	return p
 }

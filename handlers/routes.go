@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"orderflow/models"
 )
@@ -40,6 +41,7 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	// Machines and files: no session, no CSRF.
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
+	e.POST("/webhooks/test-card", h.WebhookTestCard, middleware.BodyLimit("256K"))
 	e.GET("/static/*", h.Static)
 
 	app := e.Group("", h.dynamic()...)
@@ -47,7 +49,6 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	// Storefront.
 	shop := h.area(app, "", public)
 	shop.GET("/", h.ShopHome)
-	shop.GET("/cart", h.ShopCart)
 	// -- storefront catalog (listing, search, product page):
 	shop.GET("/shop", h.ShopListing)
 	shop.GET("/search", h.ShopListing)
@@ -56,8 +57,29 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	shop.GET("/images/:id/:size", h.ShopImage)
 
 	// -- shop cart, checkout and order status (cart/checkout engineer):
+	shop.GET("/cart", h.ShopCart)
+	shop.GET("/cart/mini", h.ShopMiniCart)
+	shop.POST("/cart/add", h.ShopCartAdd)
+	shop.POST("/cart/lines/:id", h.ShopCartLineUpdate)
+	shop.POST("/cart/lines/:id/remove", h.ShopCartLineRemove)
+	shop.GET("/checkout", h.CheckoutAddress)
+	shop.POST("/checkout", h.CheckoutAddressSave)
+	shop.GET("/checkout/shipping", h.CheckoutShipping)
+	shop.POST("/checkout/shipping", h.CheckoutShippingSave)
+	shop.GET("/checkout/payment", h.CheckoutPayment)
+	shop.POST("/checkout/coupon", h.CheckoutCouponApply)
+	shop.POST("/checkout/coupon/remove", h.CheckoutCouponRemove)
+	shop.POST("/checkout/place", h.CheckoutPlace)
+	shop.GET("/shop/orders/:id", h.ShopOrder)
+	shop.POST("/shop/orders/:id/retry", h.ShopOrderRetry)
 
 	// -- payments: hosted test-card page and provider webhooks (payments engineer):
+	pay := h.area(app, "/pay/test", public)
+	pay.GET("/:reference", h.PayTestPage)
+	pay.POST("/:reference", h.PayTestCharge)
+	pay.GET("/:reference/3ds", h.PayTest3DS)
+	pay.POST("/:reference/3ds", h.PayTest3DSComplete)
+	pay.POST("/:reference/cancel", h.PayTestCancel)
 
 	// Accounts.
 	shop.GET("/login", h.LoginForm)
@@ -166,16 +188,87 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 
 	// Sales back office (admin, sales).
 	// -- orders, quotations, abandoned carts, outgoing mail (sales engineer):
+	soOrders := h.area(app, "/office/orders", catalogRoles)
+	soOrders.GET("", h.OfficeOrderList)
+	soOrders.GET("/:id", h.OfficeOrderDetail)
+	soOrders.POST("/:id/confirm", h.OfficeOrderConfirm)
+	soOrders.POST("/:id/cancel", h.OfficeOrderCancel)
+	soOrders.POST("/:id/send", h.OfficeOrderSend)
+	soOrders.POST("/:id/payment-received", h.OfficeOrderPaymentReceived)
+	soQuotes := h.area(app, "/office/quotations", catalogRoles)
+	soQuotes.GET("", h.OfficeQuotationList)
+	soQuotes.GET("/new", h.OfficeQuotationNew)
+	soQuotes.POST("", h.OfficeQuotationCreate)
+	soQuotes.GET("/customers", h.OfficeQuotationCustomers)
+	soQuotes.GET("/products", h.OfficeQuotationProducts)
+	soQuotes.GET("/:id/edit", h.OfficeQuotationEdit)
+	soQuotes.POST("/:id", h.OfficeQuotationUpdate)
+	h.area(app, "/office/carts", catalogRoles).GET("", h.OfficeCartList)
+	soMail := h.area(app, "/office/mail", catalogRoles)
+	soMail.GET("", h.OfficeMailList)
+	soMail.GET("/:id", h.OfficeMailDetail)
 
 	// -- shipping methods, promotion codes, payment providers, webhook log (sales settings engineer):
+	ssCarriers := h.area(app, "/office/carriers", catalogRoles)
+	ssCarriers.GET("", h.OfficeCarrierList)
+	ssCarriers.GET("/new", h.OfficeCarrierNew)
+	ssCarriers.POST("", h.OfficeCarrierCreate)
+	ssCarriers.POST("/rules", h.OfficeCarrierRules)
+	ssCarriers.POST("/preview", h.OfficeCarrierPreview)
+	ssCarriers.GET("/:id", h.OfficeCarrierEdit)
+	ssCarriers.POST("/:id", h.OfficeCarrierUpdate)
+	ssCarriers.POST("/:id/archive", h.OfficeCarrierArchive)
+	ssCarriers.POST("/:id/unarchive", h.OfficeCarrierUnarchive)
+	ssCoupons := h.area(app, "/office/coupons", catalogRoles)
+	ssCoupons.GET("", h.OfficeCouponList)
+	ssCoupons.GET("/new", h.OfficeCouponNew)
+	ssCoupons.POST("", h.OfficeCouponCreate)
+	ssCoupons.GET("/:id", h.OfficeCouponEdit)
+	ssCoupons.POST("/:id", h.OfficeCouponUpdate)
+	ssCoupons.POST("/:id/archive", h.OfficeCouponArchive)
+	ssCoupons.POST("/:id/unarchive", h.OfficeCouponUnarchive)
+	ssProviders := h.area(app, "/office/payment-providers", adminOnly)
+	ssProviders.GET("", h.OfficePaymentProviders)
+	ssProviders.POST("/:code", h.OfficePaymentProviderUpdate)
+	ssProviders.POST("/:code/rotate-secret", h.OfficePaymentProviderRotateSecret)
+	ssWebhooks := h.area(app, "/office/webhooks", catalogRoles)
+	ssWebhooks.GET("", h.OfficeWebhookLog)
+	ssWebhooks.GET("/:id", h.OfficeWebhookEvent)
 
 	// Handheld warehouse.
 	scan := h.area(app, "/scan", warehouseRole)
 	scan.GET("", h.ScanHome)
 	scan.POST("/lookup", h.ScanLookup)
 	// -- handheld transfers: pick, pack, ship, receive (handheld engineer):
+	scan.GET("/types/:id", h.ScanTypeList)
+	scan.GET("/transfers", h.ScanTransferFind)
+	scanTr := h.area(app, "/scan/transfers", warehouseRole)
+	scanTr.GET("/:id", h.ScanTransfer)
+	scanTr.GET("/:id/lines", h.ScanTransferLines)
+	scanTr.POST("/:id/scan", h.ScanTransferScan)
+	scanTr.POST("/:id/line", h.ScanTransferLine)
+	scanTr.POST("/:id/pack", h.ScanTransferPack)
+	scanTr.POST("/:id/validate", h.ScanTransferValidate)
+	scanTr.POST("/:id/tracking", h.ScanTransferTracking)
 
 	// -- handheld count, documents (PDF), warehouse dashboard (documents engineer):
+	docs := h.area(app, "/office/transfers", stockRead)
+	docs.GET("/:id/picking.pdf", h.TransferPickingPDF)
+	docs.GET("/:id/delivery-slip.pdf", h.TransferDeliverySlipPDF)
+	docs.GET("/:id/shipping-label.pdf", h.TransferShippingLabelPDF)
+	h.area(app, "/office/packages", stockRead).GET("/:id/label.pdf", h.PackageLabelPDF)
+	scanDocs := h.area(app, "/scan/transfers", warehouseRole)
+	scanDocs.GET("/:id/picking.pdf", h.TransferPickingPDF)
+	scanDocs.GET("/:id/delivery-slip.pdf", h.TransferDeliverySlipPDF)
+	scanDocs.GET("/:id/shipping-label.pdf", h.TransferShippingLabelPDF)
+	h.area(app, "/scan/packages", warehouseRole).GET("/:id/label.pdf", h.PackageLabelPDF)
+	h.area(app, "/office/inventory", stockRead).GET("", h.OfficeInventory)
+	count := h.area(app, "/scan/count", warehouseRole)
+	count.GET("", h.ScanCount)
+	count.POST("/scan", h.ScanCountScan)
+	count.POST("/lines", h.ScanCountLines)
+	count.POST("/apply", h.ScanCountApply)
+	count.POST("/discard", h.ScanCountDiscard)
 
 	// Customer portal.
 	portal := h.area(app, "/my", customerRole)

@@ -19,8 +19,3 @@ func (h *Handler) ShopHome(c echo.Context) error {
 	p.Description = "Shop organic basics, handmade homeware, stationery and outdoor gear online at " + p.CompanyName() + "."
 	return h.render(c, http.StatusOK, shop.Home(p, d))
 }
-
-// ShopCart shows the shopper's cart.
-func (h *Handler) ShopCart(c echo.Context) error {
-	return h.render(c, http.StatusOK, shop.Cart(h.page(c, "Cart")))
-}

@@ -62,7 +62,15 @@ type CompanyInput struct {
 	AutoConfirmOnPayment bool
 	SellBeyondStock      bool
 	WebsiteWarehouseID   *int64
+	CartExpiryHours      int // abandoned carts expire after this many hours without a change, 1..87600
+	MaxLineQuantity      int // the most units a cart line may hold, 1..1,000,000
 }
+
+// Bounds of the cart settings (the schema checks them too).
+const (
+	MaxCartExpiryHours = 87600 // ten years
+	MaxMaxLineQuantity = 1_000_000
+)
 
 // UpdateCompany saves the company settings (the currency is fixed once
 // documents exist, so it is not editable here). It records what changed.
@@ -84,6 +92,12 @@ func UpdateCompany(ctx context.Context, db *bun.DB, in CompanyInput, actorID int
 	if in.InvoicePolicy != InvoiceOrdered && in.InvoicePolicy != InvoiceDelivered {
 		p.Add("invoice_policy", "Choose ordered or delivered quantities.")
 	}
+	if in.CartExpiryHours < 1 || in.CartExpiryHours > MaxCartExpiryHours {
+		p.Add("cart_expiry_hours", "Enter a whole number of hours from 1 to 87600 (720 is 30 days).")
+	}
+	if in.MaxLineQuantity < 1 || in.MaxLineQuantity > MaxMaxLineQuantity {
+		p.Add("max_line_quantity", "Enter a whole number from 1 to 1000000.")
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -101,8 +115,10 @@ func UpdateCompany(ctx context.Context, db *bun.DB, in CompanyInput, actorID int
 		co.TaxRounding, co.InvoicePolicy = in.TaxRounding, in.InvoicePolicy
 		co.PricesIncludeTax, co.AutoConfirmOnPayment, co.SellBeyondStock = in.PricesIncludeTax, in.AutoConfirmOnPayment, in.SellBeyondStock
 		co.WebsiteWarehouseID = in.WebsiteWarehouseID
+		co.CartExpiryHours, co.MaxLineQuantity = in.CartExpiryHours, in.MaxLineQuantity
 		if _, err := tx.NewUpdate().Model(co).Column("name", "email", "phone", "tax_rounding", "invoice_policy", "prices_include_tax",
-			"auto_confirm_on_payment", "sell_beyond_stock", "website_warehouse_id").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			"auto_confirm_on_payment", "sell_beyond_stock", "website_warehouse_id", "cart_expiry_hours", "max_line_quantity").
+			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 			return err
 		}
 		return RecordHistory(ctx, tx, "company", 1, actorID, "Settings saved.")

@@ -23,6 +23,7 @@ const (
 var (
 	maxProductPrice  = decimal.NewFromInt(1_000_000_000)
 	maxProductWeight = decimal.NewFromInt(1_000_000)
+	maxProductVolume = decimal.NewFromInt(1_000_000) // m3
 )
 
 // ProductTypes, TrackingModes and InvoicePolicies list the allowed values in
@@ -289,6 +290,7 @@ type ProductInput struct {
 	ListPrice     string
 	Cost          string
 	Weight        string
+	Volume        string // m3, for volume-based shipping rules
 	TaxIDs        []int64
 	ValueIDs      []int64 // attribute values the product comes in
 	Published     bool
@@ -302,6 +304,7 @@ type productFields struct {
 	categoryID                   *int64
 	typ, tracking, invoicePolicy string
 	listPrice, cost, weight      decimal.Decimal
+	volume                       decimal.Decimal
 	published, featured, active  bool
 	taxIDs, valueIDs             []int64
 }
@@ -384,6 +387,7 @@ func validateProduct(p Problems, in ProductInput) productFields {
 	f.listPrice = parseDecimalField(p, "list_price", in.ListPrice, 4, maxProductPrice, false)
 	f.cost = parseDecimalField(p, "cost", in.Cost, 4, maxProductPrice, false)
 	f.weight = parseDecimalField(p, "weight", in.Weight, 3, maxProductWeight, false)
+	f.volume = parseDecimalField(p, "volume", in.Volume, 4, maxProductVolume, false)
 	f.taxIDs = uniqueIDs(in.TaxIDs)
 	f.valueIDs = uniqueIDs(in.ValueIDs)
 	return f
@@ -479,7 +483,7 @@ func (f productFields) apply(pt *ProductTemplate) {
 	pt.DescriptionHTML = RenderMarkdown(f.description)
 	pt.CategoryID = f.categoryID
 	pt.Type, pt.Tracking, pt.InvoicePolicy = f.typ, f.tracking, f.invoicePolicy
-	pt.ListPrice, pt.Cost, pt.Weight = f.listPrice, f.cost, f.weight
+	pt.ListPrice, pt.Cost, pt.Weight, pt.Volume = f.listPrice, f.cost, f.weight, f.volume
 	pt.Published, pt.Featured, pt.Active = f.published, f.featured, f.active
 }
 
@@ -594,6 +598,7 @@ func productChanges(a, b ProductTemplate) []string {
 	dec("list price", a.ListPrice, b.ListPrice)
 	dec("cost", a.Cost, b.Cost)
 	dec("weight", a.Weight, b.Weight)
+	dec("volume", a.Volume, b.Volume)
 	flag("published", a.Published, b.Published)
 	flag("featured", a.Featured, b.Featured)
 	flag("active", a.Active, b.Active)

@@ -89,8 +89,11 @@ func activeVariants(p *models.ProductTemplate) []models.ProductVariant {
 
 func TestCreateProductGeneratesCartesianVariants(t *testing.T) {
 	f := newProdFixture(t)
-	p := f.create(t, models.ProductInput{Name: "Classic T-shirt", DefaultCode: "tshirt", ListPrice: "19.90", Active: true,
+	p := f.create(t, models.ProductInput{Name: "Classic T-shirt", DefaultCode: "tshirt", ListPrice: "19.90", Volume: "0.0125", Active: true,
 		CategoryID: f.category.ID, TaxIDs: []int64{f.tax.ID}, ValueIDs: valueIDs(f.sizes, f.colors)})
+	if !p.Volume.Equal(decimal.RequireFromString("0.0125")) {
+		t.Fatalf("volume %s, want 0.0125 m3", p.Volume)
+	}
 	if got, want := len(p.Variants), 9; got != want {
 		t.Fatalf("variants=%d, want %d", got, want)
 	}
@@ -194,9 +197,9 @@ func TestRemovingValueDeactivatesVariants(t *testing.T) {
 
 func TestCreateProductValidation(t *testing.T) {
 	f := newProdFixture(t)
-	_, err := models.CreateProduct(context.Background(), f.db, models.ProductInput{Name: " ", ListPrice: "-1", Cost: "1.23456", Weight: "abc", Type: "gadget", CategoryID: 999999}, 0)
+	_, err := models.CreateProduct(context.Background(), f.db, models.ProductInput{Name: " ", ListPrice: "-1", Cost: "1.23456", Weight: "abc", Volume: "0.00001", Type: "gadget", CategoryID: 999999}, 0)
 	fields := models.FieldErrors(err)
-	for _, k := range []string{"name", "list_price", "cost", "weight", "type"} {
+	for _, k := range []string{"name", "list_price", "cost", "weight", "volume", "type"} {
 		if fields[k] == "" {
 			t.Errorf("no problem for %s: %v", k, err)
 		}

@@ -219,7 +219,7 @@ func findOrAddAddress(ctx context.Context, tx bun.IDB, partnerID int64, kind str
 // SavedAddresses are a customer's own contact and its child addresses.
 func SavedAddresses(ctx context.Context, db bun.IDB, partnerID int64) ([]Contact, error) {
 	var out []Contact
-	err := db.NewSelect().Model(&out).Where("(id = ? OR parent_id = ?) AND street <> ''", partnerID, partnerID).Order("parent_id NULLS FIRST", "id").Scan(ctx)
+	err := db.NewSelect().Model(&out).Where("(id = ? OR parent_id = ?) AND street <> ''", partnerID, partnerID).OrderExpr("parent_id NULLS FIRST, id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: saved addresses: %w", err)
 	}

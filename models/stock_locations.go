@@ -574,6 +574,7 @@ func GetOperationType(ctx context.Context, db bun.IDB, id int64) (*OperationType
 type PickingTypeInput struct {
 	Barcode         string // "" for none
 	CreateBackorder string // ask | always | never
+	AllowExtra      bool   // handheld scans may do more than the demand
 	Active          bool
 }
 
@@ -584,8 +585,8 @@ var BackorderPolicies = [][2]string{
 	{BackorderNever, "Never: cancel the rest"},
 }
 
-// UpdatePickingType changes an operation type's barcode, backorder policy
-// and active flag. It returns EINVALID when the barcode is used elsewhere
+// UpdatePickingType changes an operation type's barcode, backorder policy,
+// whether scans may do more than the demand, and active flag. It returns EINVALID when the barcode is used elsewhere
 // (location, operation type or product), the policy is unknown, or when
 // deactivating a type the warehouse's receipt or delivery steps use.
 func UpdatePickingType(ctx context.Context, db *bun.DB, id int64, in PickingTypeInput, actorID int64) (*PickingType, error) {
@@ -639,14 +640,17 @@ func UpdatePickingType(ctx context.Context, db *bun.DB, id int64, in PickingType
 		if pt.CreateBackorder != in.CreateBackorder {
 			changes = append(changes, fmt.Sprintf("backorders %s → %s", pt.CreateBackorder, in.CreateBackorder))
 		}
+		if pt.AllowExtra != in.AllowExtra {
+			changes = append(changes, map[bool]string{true: "more than the demand allowed", false: "no more than the demand"}[in.AllowExtra])
+		}
 		if pt.Active != in.Active {
 			changes = append(changes, map[bool]string{true: "reactivated", false: "deactivated"}[in.Active])
 		}
 		if len(changes) == 0 {
 			return nil
 		}
-		pt.Barcode, pt.CreateBackorder, pt.Active = nonEmpty(in.Barcode), in.CreateBackorder, in.Active
-		if _, err := tx.NewUpdate().Model(pt).Column("barcode", "create_backorder", "active").WherePK().Exec(ctx); err != nil {
+		pt.Barcode, pt.CreateBackorder, pt.AllowExtra, pt.Active = nonEmpty(in.Barcode), in.CreateBackorder, in.AllowExtra, in.Active
+		if _, err := tx.NewUpdate().Model(pt).Column("barcode", "create_backorder", "allow_extra", "active").WherePK().Exec(ctx); err != nil {
 			if isUniqueViolation(err) {
 				return fieldError("barcode", "This barcode is already used by another operation type.")
 			}

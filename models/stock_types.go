@@ -100,6 +100,7 @@ type PickingType struct {
 	DefaultSrcLocationID  int64   `bun:"default_src_location_id,notnull"`
 	DefaultDestLocationID int64   `bun:"default_dest_location_id,notnull"`
 	CreateBackorder       string  `bun:"create_backorder,notnull"`
+	AllowExtra            bool    `bun:"allow_extra,notnull"` // scans may do more than the demand
 	Active                bool    `bun:"active,notnull"`
 	Sequence              int     `bun:"sequence,notnull"`
 }

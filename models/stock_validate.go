@@ -469,7 +469,8 @@ func keepChainedReservations(ctx context.Context, tx bun.IDB, work []*validating
 }
 
 // markLinesDone records the done quantity, lot and author of the lines that
-// were done, in one statement.
+// were done, in one statement. A line scanned on the handheld keeps who
+// scanned it and when; the others get the validating user and time.
 func markLinesDone(ctx context.Context, tx bun.IDB, work []*validatingLine, actorID int64, now time.Time) error {
 	var ids, lots []int64
 	var done, names []string
@@ -485,7 +486,8 @@ func markLinesDone(ctx context.Context, tx bun.IDB, work []*validatingLine, acto
 		return nil
 	}
 	_, err := tx.NewRaw(`UPDATE stock_move_lines l SET quantity_done = d.done, reserved_quantity = 0, state = 'done',
-			lot_id = NULLIF(d.lot_id, 0), lot_name = d.lot_name, done_by = ?, date = ?
+			lot_id = NULLIF(d.lot_id, 0), lot_name = d.lot_name,
+			done_by = coalesce(l.done_by, ?), date = CASE WHEN l.done_by IS NULL THEN ? ELSE l.date END
 		FROM unnest(?::bigint[], ?::numeric[], ?::bigint[], ?::text[]) AS d(id, done, lot_id, lot_name) WHERE l.id = d.id`,
 		nullableID(actorID), now, pgdialect.Array(ids), pgdialect.Array(done), pgdialect.Array(lots), pgdialect.Array(names)).Exec(ctx)
 	return wrapErr(err, "mark lines done")

@@ -59,6 +59,34 @@ func samplePath(t *testing.T, app *testapp.App, path string) string {
 			parts[i] = itoa(invSampleLocation(t, app.DB))
 		case p == ":id" && strings.HasPrefix(path, "/office/stock/variants/"):
 			parts[i] = itoa(invSampleVariant(t, app.DB))
+		case p == ":reference" && strings.HasPrefix(path, "/pay/test/"):
+			parts[i] = samplePaymentReference(t, app)
+		case p == ":id" && (strings.HasPrefix(path, "/office/packages/") || strings.HasPrefix(path, "/scan/packages/")):
+			parts[i] = itoa(samplePackage(t, app))
+		case p == ":id" && strings.HasPrefix(path, "/scan/transfers/"):
+			parts[i] = itoa(sampleTransfer(t, app))
+		case p == ":id" && strings.HasPrefix(path, "/scan/types/"):
+			parts[i] = itoa(invSampleOperationType(t, app.DB))
+		case p == ":id" && strings.HasPrefix(path, "/office/carriers/"):
+			parts[i] = itoa(ssSampleCarrier(t, app))
+		case p == ":id" && strings.HasPrefix(path, "/office/coupons/"):
+			parts[i] = itoa(ssSampleCoupon(t, app))
+		case p == ":id" && strings.HasPrefix(path, "/office/webhooks/"):
+			parts[i] = itoa(ssSampleWebhookEvent(t, app))
+		case p == ":code" && strings.HasPrefix(path, "/office/payment-providers/"):
+			parts[i] = models.ProviderTestCard
+		case p == ":id" && strings.HasPrefix(path, "/shop/orders/"):
+			id, token := checkoutSampleOrder(t, app)
+			parts[i] = itoa(id)
+			if i == len(parts)-1 {
+				parts[i] += "?token=" + token // the order page opens with its token
+			}
+		case p == ":id" && strings.HasPrefix(path, "/cart/lines/"):
+			parts[i] = "1" // someone else's line or none: refused as not found
+		case p == ":id" && (strings.HasPrefix(path, "/office/orders/") || strings.HasPrefix(path, "/office/quotations/")):
+			parts[i] = itoa(ooSampleOrder(t, app))
+		case p == ":id" && strings.HasPrefix(path, "/office/mail/"):
+			parts[i] = itoa(ooSampleMail(t, app))
 		default:
 			t.Fatalf("route %s: add a sample value for %s to samplePath", path, p)
 		}

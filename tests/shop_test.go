@@ -210,8 +210,9 @@ func TestShopProductPage(t *testing.T) {
 	if alt, _ := doc.Find("[data-testid=gallery-image]").Attr("alt"); alt == "" {
 		t.Errorf("gallery image without alt text")
 	}
-	if _, ok := doc.Find("[data-testid=add-to-cart]").Attr("disabled"); !ok {
-		t.Errorf("add to cart is not disabled while there is no cart")
+	white := shopID(t, db, "SELECT id FROM product_variants WHERE sku = 'TSH-CLASSIC-S-WHI'")
+	if got, _ := doc.Find("[data-testid=add-to-cart-form] input[name=variant_id]").Attr("value"); got != itoa(white) {
+		t.Errorf("add to cart posts variant %q, want the selected %d", got, white)
 	}
 
 	// The picker asks for M + Red through HTMX: only the buy box returns.

@@ -18,6 +18,8 @@ type Page struct {
 	Path    string // the request path, for active navigation
 	// Description is the page's meta description (storefront pages).
 	Description string
+	// CartCount is the number of units in the shopper's cart (shop header).
+	CartCount int
 }
 
 // Flash is a one-time message shown on the next page.

@@ -19,6 +19,12 @@
  *   window.orderflowScan.submit(code)  submit a code exactly like a wedge scan
  *   window.orderflowScan.focus()       put the focus back in the scan field
  *   window.orderflowScan.feedback("ok"|"error")  play the sound + vibration
+ *
+ * Transfer screens: an element with [data-poll] (the lines, hx-trigger="every 3s")
+ * is refreshed only while the page is visible, no scan is on its way and the
+ * worker is not typing in it; a scan cancels a refresh already running so
+ * that an older answer never replaces a newer one. After a swap the line the
+ * scan counted (.st-line-hit) is scrolled into view.
  */
 (function () {
   "use strict";
@@ -293,6 +299,36 @@
     if (d.elt && d.elt.id === FORM_ID) showLocalError("The server did not answer. Scan again.");
   });
 
+  /* ---- transfer screens: polling and the line counted ------------------------ */
+
+  function isPoller(el) { return !!(el && el.nodeType === 1 && el.hasAttribute("data-poll")); }
+
+  function pollers() { return Array.prototype.slice.call(document.querySelectorAll("[data-poll]")); }
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var d = evt.detail || {};
+    var elt = d.elt;
+    if (isPoller(elt)) {
+      var active = document.activeElement;
+      var typing = active && active !== scanInput() && isEditable(active) && elt.contains(active);
+      if (document.visibilityState === "hidden" || inflight || typing) evt.preventDefault();
+      return;
+    }
+    if (elt && elt.closest && (elt.id === FORM_ID || elt.closest("#scan-lines, .st-actions"))) {
+      // an action is on its way: a refresh that started before it would be stale
+      pollers().forEach(function (p) {
+        try { if (window.htmx) window.htmx.trigger(p, "htmx:abort"); } catch (e) { /* nothing running */ }
+      });
+    }
+  });
+
+  function showHit() {
+    var hit = document.querySelector("#scan-lines .st-line-hit");
+    if (!hit || hit.getAttribute("data-shown")) return;
+    hit.setAttribute("data-shown", "1");
+    try { hit.scrollIntoView({ block: "nearest", behavior: "smooth" }); } catch (e) { hit.scrollIntoView(false); }
+  }
+
   /* ---- keyboard redirection ----------------------------------------------- */
 
   document.addEventListener("keydown", function (evt) {
@@ -347,6 +383,7 @@
 
   function afterSwap(evt) {
     checkFeedback();
+    showHit();
     var input = scanInput();
     // clear a field htmx swapped in with a stale value; a code being typed right now stays
     var target = evt && evt.detail && evt.detail.target;
@@ -357,6 +394,7 @@
   document.addEventListener("htmx:oobAfterSwap", afterSwap);
   document.addEventListener("htmx:afterSettle", function () {
     checkFeedback();
+    showHit();
     refocusIfFree();
   });
 

@@ -28,6 +28,7 @@ var (
 	productLink = regexp.MustCompile(`href="(/shop/product/\d+[^"]*)"`)
 	variantID   = regexp.MustCompile(`name="variant_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="variant_id"`)
 	csrfField   = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+	csrfHeader  = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([^&]+)&#34;`)
 	carrierID   = regexp.MustCompile(`name="carrier_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="carrier_id"`)
 )
 
@@ -99,6 +100,8 @@ func (s *Shopper) do(method, path string, form url.Values) (string, string, erro
 	page := string(b)
 	if m := csrfField.FindStringSubmatch(page); m != nil {
 		s.csrf = m[1]
+	} else if m := csrfHeader.FindStringSubmatch(page); m != nil {
+		s.csrf = m[1]
 	}
 	return page, r.Request.URL.Path, nil
 }
@@ -149,7 +152,7 @@ func (s *Shopper) Checkout(variants []string, provider string) error {
 			return err
 		}
 	}
-	if _, _, err := s.do("POST", "/checkout/address", url.Values{
+	if _, _, err := s.do("POST", "/checkout", url.Values{
 		"billing_name": {"Load Shopper"}, "billing_email": {"load@example.com"}, "billing_street": {"1 Test Street"},
 		"billing_city": {"Ghent"}, "billing_zip": {"9000"}, "billing_country_code": {"BE"},
 	}); err != nil {

@@ -1,0 +1,493 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"orderflow/models"
+	"orderflow/views"
+	"orderflow/views/shop"
+)
+
+// defaultCountry is the country an empty address form starts with (the
+// company has no country of its own yet).
+const defaultCountry = "BE"
+
+// addressFields are the inputs of the address step, for re-rendering.
+var addressFields = func() []string {
+	var out []string
+	for _, prefix := range []string{"billing_", "shipping_"} {
+		for _, f := range []string{"name", "email", "phone", "street", "street2", "city", "zip", "country_code", "id"} {
+			out = append(out, prefix+f)
+		}
+	}
+	return append(out, "ship_elsewhere", "create_account")
+}()
+
+// checkoutCart is the shopper's cart and how far its checkout got:
+// StepAddress (no address yet), StepShipping (no shipping method yet) or
+// StepPayment (ready to pay). A nil cart (or one without products) has
+// nothing to check out.
+func (h *Handler) checkoutCart(c echo.Context) (*models.SaleOrder, int, error) {
+	o, err := h.loadCart(c)
+	if err != nil || o == nil || len(o.ProductLines()) == 0 {
+		return nil, 0, err
+	}
+	if o.InvoicePartnerID == nil || o.ShippingPartnerID == nil {
+		return o, shop.StepAddress, nil
+	}
+	if o.CarrierID == nil {
+		needs, err := models.OrderNeedsShipping(c.Request().Context(), h.db, o.ID)
+		if err != nil {
+			return nil, 0, err
+		}
+		if needs {
+			return o, shop.StepShipping, nil
+		}
+	}
+	return o, shop.StepPayment, nil
+}
+
+// checkoutGuard sends the shopper back to the step they skipped.
+func (h *Handler) checkoutGuard(c echo.Context, step int) error {
+	if step < shop.StepShipping {
+		h.flash(c, "warning", "Enter your address first.")
+		return redirect(c, "/checkout")
+	}
+	h.flash(c, "warning", "Choose a shipping method first.")
+	return redirect(c, "/checkout/shipping")
+}
+
+func (h *Handler) checkoutEmpty(c echo.Context) error {
+	return h.render(c, http.StatusOK, shop.CheckoutEmpty(h.page(c, "Checkout")))
+}
+
+// CheckoutAddress shows step 1: billing and shipping addresses.
+func (h *Handler) CheckoutAddress(c echo.Context) error {
+	o, _, err := h.checkoutCart(c)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return h.checkoutEmpty(c)
+	}
+	d, err := h.addressData(c, o)
+	if err != nil {
+		return err
+	}
+	if d.Form, err = h.addressDefaults(c, o, d.Saved); err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, shop.CheckoutAddressPage(h.page(c, "Checkout"), d))
+}
+
+func (h *Handler) addressData(c echo.Context, o *models.SaleOrder) (shop.AddressData, error) {
+	d := shop.AddressData{Cart: h.cartData(c, o), Countries: models.CountryList()}
+	if u := currentUser(c); u != nil {
+		d.SignedIn = true
+		if u.ContactID != nil {
+			saved, err := models.SavedAddresses(c.Request().Context(), h.db, *u.ContactID)
+			if err != nil {
+				return d, err
+			}
+			d.Saved = saved
+		}
+	}
+	return d, nil
+}
+
+// addressDefaults fills the address form: what the cart already has, else
+// the customer's first saved address or their name and email.
+func (h *Handler) addressDefaults(c echo.Context, o *models.SaleOrder, saved []models.Contact) (views.FormState, error) {
+	ctx := c.Request().Context()
+	f := views.FormState{Values: map[string]string{"billing_country_code": defaultCountry, "shipping_country_code": defaultCountry}}
+	put := func(prefix string, a models.AddressInput) {
+		f.Values[prefix+"name"], f.Values[prefix+"email"], f.Values[prefix+"phone"] = a.Name, a.Email, a.Phone
+		f.Values[prefix+"street"], f.Values[prefix+"street2"], f.Values[prefix+"city"] = a.Street, a.Street2, a.City
+		f.Values[prefix+"zip"] = a.Zip
+		if a.CountryCode != "" {
+			f.Values[prefix+"country_code"] = a.CountryCode
+		}
+	}
+	isSaved := func(id *int64) bool {
+		for _, a := range saved {
+			if id != nil && a.ID == *id {
+				return true
+			}
+		}
+		return false
+	}
+	if u := currentUser(c); u != nil {
+		f.Values["billing_name"], f.Values["billing_email"], f.Values["shipping_name"] = u.Name, u.Email, u.Name
+		f.Values["billing_id"], f.Values["shipping_id"] = "new", "new"
+		if len(saved) > 0 {
+			first := strconv.FormatInt(saved[0].ID, 10)
+			f.Values["billing_id"], f.Values["shipping_id"] = first, first
+		}
+		if isSaved(o.InvoicePartnerID) {
+			f.Values["billing_id"] = strconv.FormatInt(*o.InvoicePartnerID, 10)
+		}
+		if isSaved(o.ShippingPartnerID) && *o.ShippingPartnerID != *o.InvoicePartnerID {
+			f.Values["shipping_id"] = strconv.FormatInt(*o.ShippingPartnerID, 10)
+			f.Values["ship_elsewhere"] = "1"
+		}
+		return f, nil
+	}
+	if o.InvoicePartnerID != nil {
+		b, err := models.GetContact(ctx, h.db, *o.InvoicePartnerID)
+		if err != nil {
+			return f, err
+		}
+		put("billing_", models.AddressOf(b))
+	}
+	if o.ShippingPartnerID != nil && o.InvoicePartnerID != nil && *o.ShippingPartnerID != *o.InvoicePartnerID {
+		s, err := models.GetContact(ctx, h.db, *o.ShippingPartnerID)
+		if err != nil {
+			return f, err
+		}
+		put("shipping_", models.AddressOf(s))
+		f.Values["ship_elsewhere"] = "1"
+	}
+	return f, nil
+}
+
+func addressInput(c echo.Context, prefix string) models.AddressInput {
+	return models.AddressInput{
+		Name: c.FormValue(prefix + "name"), Email: c.FormValue(prefix + "email"), Phone: c.FormValue(prefix + "phone"),
+		Street: c.FormValue(prefix + "street"), Street2: c.FormValue(prefix + "street2"), City: c.FormValue(prefix + "city"),
+		Zip: c.FormValue(prefix + "zip"), CountryCode: c.FormValue(prefix + "country_code"),
+	}
+}
+
+// savedAddressID reads a saved-address radio: an id, or 0 for "new".
+func savedAddressID(s string) int64 {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}
+
+// CheckoutAddressSave records the addresses of step 1. A guest who asks
+// for an account gets one (and is signed in) once the addresses are valid.
+func (h *Handler) CheckoutAddressSave(c echo.Context) error {
+	o, _, err := h.checkoutCart(c)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		return h.checkoutEmpty(c)
+	}
+	in := models.CheckoutAddresses{
+		Billing:       addressInput(c, "billing_"),
+		ShipElsewhere: c.FormValue("ship_elsewhere") != "",
+		Shipping:      addressInput(c, "shipping_"),
+	}
+	if currentUser(c) != nil {
+		in.BillingID, in.ShippingID = savedAddressID(c.FormValue("billing_id")), savedAddressID(c.FormValue("shipping_id"))
+	} else if c.FormValue("create_account") != "" {
+		if err := h.checkoutRegister(c, in); err != nil {
+			return h.addressProblem(c, o, err)
+		}
+	}
+	cart, err := models.SetCheckoutAddresses(c.Request().Context(), h.db, h.cartOwner(c), in)
+	if err != nil {
+		return h.addressProblem(c, o, err)
+	}
+	h.rememberCart(c, cart.Order)
+	if len(cart.Notices) > 0 {
+		h.flash(c, "warning", strings.Join(cart.Notices, " "))
+	}
+	return redirect(c, "/checkout/shipping")
+}
+
+// checkoutRegister creates the guest's account from the billing address
+// and signs them in, their cart becoming the account's.
+func (h *Handler) checkoutRegister(c echo.Context, in models.CheckoutAddresses) error {
+	ctx := c.Request().Context()
+	if err := models.ValidateCheckoutAddresses(in); err != nil {
+		return err
+	}
+	password := c.FormValue("password")
+	u, err := models.RegisterCustomer(ctx, h.db, models.Registration{
+		Name: in.Billing.Name, Email: in.Billing.Email, Password: password, Confirm: password,
+	})
+	if err != nil {
+		return renameFields(err, map[string]string{"name": "billing_name", "email": "billing_email", "confirm": "password"})
+	}
+	if err := h.logIn(ctx, u); err != nil {
+		return err
+	}
+	if err := h.mergeGuestCart(ctx, u); err != nil {
+		return err
+	}
+	c.Set(ctxUser, u)
+	return nil
+}
+
+// renameFields moves the field problems of err to the names this form uses.
+func renameFields(err error, names map[string]string) error {
+	fields := models.FieldErrors(err)
+	if len(fields) == 0 {
+		return err
+	}
+	p := models.Problems{}
+	for k, msg := range fields {
+		if to, ok := names[k]; ok {
+			k = to
+		}
+		p.Add(k, msg)
+	}
+	return p.Err()
+}
+
+func (h *Handler) addressProblem(c echo.Context, o *models.SaleOrder, err error) error {
+	code := models.ErrorCode(err)
+	if code != models.EINVALID && code != models.ECONFLICT {
+		return err
+	}
+	d, derr := h.addressData(c, o)
+	if derr != nil {
+		return derr
+	}
+	d.Form = formState(c, err, addressFields...)
+	return h.render(c, formStatus(err), shop.CheckoutAddressPage(h.page(c, "Checkout"), d))
+}
+
+// CheckoutShipping shows step 2: the shipping methods for the cart.
+func (h *Handler) CheckoutShipping(c echo.Context) error {
+	o, step, err := h.checkoutCart(c)
+	switch {
+	case err != nil:
+		return err
+	case o == nil:
+		return h.checkoutEmpty(c)
+	case step < shop.StepShipping:
+		return h.checkoutGuard(c, step)
+	}
+	d, err := h.shippingData(c, o)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, shop.CheckoutShippingPage(h.page(c, "Checkout: shipping"), d))
+}
+
+func (h *Handler) shippingData(c echo.Context, o *models.SaleOrder) (shop.ShippingData, error) {
+	ctx := c.Request().Context()
+	d := shop.ShippingData{Cart: h.cartData(c, o)}
+	var err error
+	if d.ShipTo, err = models.GetContact(ctx, h.db, *o.ShippingPartnerID); err != nil {
+		return d, err
+	}
+	if d.Options, err = models.ShippingOptions(ctx, h.db, o); err != nil {
+		return d, err
+	}
+	if o.CarrierID != nil {
+		d.Selected = *o.CarrierID
+	} else {
+		for _, opt := range d.Options {
+			if opt.Problem == "" {
+				d.Selected = opt.Carrier.ID
+				break
+			}
+		}
+	}
+	return d, nil
+}
+
+// CheckoutShippingSave chooses the shipping method (step 2).
+func (h *Handler) CheckoutShippingSave(c echo.Context) error {
+	o, step, err := h.checkoutCart(c)
+	switch {
+	case err != nil:
+		return err
+	case o == nil:
+		return h.checkoutEmpty(c)
+	case step < shop.StepShipping:
+		return h.checkoutGuard(c, step)
+	}
+	carrierID, _ := strconv.ParseInt(c.FormValue("carrier_id"), 10, 64)
+	cart, err := models.SetOrderCarrier(c.Request().Context(), h.db, o.ID, carrierID)
+	if err != nil {
+		if models.ErrorCode(err) != models.EINVALID {
+			return err
+		}
+		d, derr := h.shippingData(c, o)
+		if derr != nil {
+			return derr
+		}
+		d.Form = formState(c, err, "carrier_id")
+		d.Selected = carrierID
+		return h.render(c, formStatus(err), shop.CheckoutShippingPage(h.page(c, "Checkout: shipping"), d))
+	}
+	if len(cart.Notices) > 0 {
+		h.flash(c, "warning", strings.Join(cart.Notices, " "))
+	}
+	return redirect(c, "/checkout/payment")
+}
+
+// CheckoutPayment shows step 3: the order to review, the promotion code
+// and the payment methods.
+func (h *Handler) CheckoutPayment(c echo.Context) error {
+	o, step, err := h.checkoutCart(c)
+	switch {
+	case err != nil:
+		return err
+	case o == nil:
+		return h.checkoutEmpty(c)
+	case step < shop.StepPayment:
+		return h.checkoutGuard(c, step)
+	}
+	return h.renderPayment(c, http.StatusOK, o, views.FormState{Values: map[string]string{}})
+}
+
+func (h *Handler) renderPayment(c echo.Context, status int, o *models.SaleOrder, f views.FormState) error {
+	ctx := c.Request().Context()
+	d := shop.PaymentData{Cart: h.cartData(c, o), Form: f}
+	var err error
+	if d.Billing, err = models.GetContact(ctx, h.db, *o.InvoicePartnerID); err != nil {
+		return err
+	}
+	d.ShipTo = d.Billing
+	if *o.ShippingPartnerID != *o.InvoicePartnerID {
+		if d.ShipTo, err = models.GetContact(ctx, h.db, *o.ShippingPartnerID); err != nil {
+			return err
+		}
+	}
+	if d.Providers, err = models.ListPaymentProviders(ctx, h.db, true); err != nil {
+		return err
+	}
+	if d.Form.Value("provider") == "" && len(d.Providers) > 0 {
+		d.Form.Values["provider"] = d.Providers[0].Code
+	}
+	return h.render(c, status, shop.CheckoutPaymentPage(h.page(c, "Checkout: payment"), d))
+}
+
+// CheckoutCouponApply applies a promotion code to the cart.
+func (h *Handler) CheckoutCouponApply(c echo.Context) error {
+	o, step, err := h.checkoutCart(c)
+	switch {
+	case err != nil:
+		return err
+	case o == nil:
+		return h.checkoutEmpty(c)
+	}
+	cart, err := models.ApplyCoupon(c.Request().Context(), h.db, o.ID, c.FormValue("code"))
+	if err != nil {
+		if models.ErrorCode(err) != models.EINVALID {
+			return err
+		}
+		if step < shop.StepPayment {
+			h.flash(c, "error", models.ErrorMessage(err))
+			return redirect(c, "/checkout")
+		}
+		return h.renderPayment(c, formStatus(err), o, formState(c, err, "code"))
+	}
+	if len(cart.Notices) > 0 {
+		h.flash(c, "warning", strings.Join(cart.Notices, " "))
+	} else {
+		h.flash(c, "success", "The promotion code is applied.")
+	}
+	return redirect(c, "/checkout/payment")
+}
+
+// CheckoutCouponRemove takes the promotion code off the cart.
+func (h *Handler) CheckoutCouponRemove(c echo.Context) error {
+	o, _, err := h.checkoutCart(c)
+	switch {
+	case err != nil:
+		return err
+	case o == nil:
+		return h.checkoutEmpty(c)
+	}
+	if _, err := models.RemoveCoupon(c.Request().Context(), h.db, o.ID); err != nil {
+		return err
+	}
+	h.flash(c, "success", "The promotion code is removed.")
+	return redirect(c, "/checkout/payment")
+}
+
+// CheckoutPlace places the order and starts its payment, then sends the
+// shopper to the provider's page or to the order page. Placing is
+// idempotent: a second submit (double click, back button, a retry after
+// the cart left the session) lands on the same order.
+func (h *Handler) CheckoutPlace(c echo.Context) error {
+	ctx := c.Request().Context()
+	provider := c.FormValue("provider")
+	var actorID int64
+	if u := currentUser(c); u != nil {
+		actorID = u.ID
+	}
+	o, step, err := h.checkoutCart(c)
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		placed, err := h.placedOrder(c)
+		if err != nil {
+			return err
+		}
+		if placed == nil {
+			h.flash(c, "warning", "Your cart is empty.")
+			return redirect(c, "/cart")
+		}
+		pl, err := models.PlaceOrder(ctx, h.db, placed.ID, provider, actorID)
+		if err != nil {
+			return redirect(c, shop.OrderURL(placed))
+		}
+		return h.afterPlace(c, pl)
+	}
+	if step < shop.StepPayment {
+		return h.checkoutGuard(c, step)
+	}
+	pl, err := models.PlaceOrder(ctx, h.db, o.ID, provider, actorID)
+	if err != nil {
+		switch models.ErrorCode(err) {
+		case models.EINVALID:
+			return h.renderPayment(c, formStatus(err), o, formState(c, err, "provider"))
+		case models.ECONFLICT:
+			h.flash(c, "error", models.ErrorMessage(err))
+			return redirect(c, "/checkout/payment")
+		}
+		return err
+	}
+	return h.afterPlace(c, pl)
+}
+
+// afterPlace forgets the cart, remembers the order and sends the shopper on.
+func (h *Handler) afterPlace(c echo.Context, pl *models.Placement) error {
+	ctx := c.Request().Context()
+	h.sessions.Remove(ctx, sessionCartID)
+	h.sessions.Put(ctx, sessionPlacedOrderID, pl.Order.ID)
+	if pl.PayURL != "" {
+		return redirect(c, pl.PayURL)
+	}
+	return redirect(c, shop.OrderURL(pl.Order))
+}
+
+// placedOrder is the order this session placed last, nil when none: the
+// one remembered after placing, or the session's cart when a concurrent
+// submit placed it meanwhile.
+func (h *Handler) placedOrder(c echo.Context) (*models.SaleOrder, error) {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	for _, id := range []int64{h.sessions.GetInt64(ctx, sessionPlacedOrderID), h.sessions.GetInt64(ctx, sessionCartID)} {
+		if id == 0 {
+			continue
+		}
+		o, err := models.GetOrder(ctx, h.db, id)
+		if models.ErrorCode(err) == models.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if o.PlacedAt != nil && o.Origin == models.OriginWebsite && (o.UserID == nil || u != nil && *o.UserID == u.ID) {
+			return o, nil
+		}
+	}
+	return nil, nil
+}

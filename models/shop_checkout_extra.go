@@ -1,0 +1,153 @@
+package models
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// What the storefront's cart, checkout and order pages read besides the
+// sales operations: the header's cart count, the only variant of a product
+// added from a listing card, a check of the checkout addresses before an
+// account is created, and the order status page.
+
+// CartCount is the number of units in the shopper's open cart (0 when there
+// is none), in one query, for the header of every shop page. It finds the
+// cart as GetCart does.
+func CartCount(ctx context.Context, db bun.IDB, owner CartOwner) (int, error) {
+	if owner.CartID == 0 && owner.UserID == nil {
+		return 0, nil
+	}
+	var userID int64
+	if owner.UserID != nil {
+		userID = *owner.UserID
+	}
+	var n int
+	err := db.NewRaw(`
+		SELECT coalesce(sum(l.quantity), 0)::int FROM sale_order_lines l
+		WHERE l.kind = 'product' AND l.order_id = (
+			SELECT o.id FROM sale_orders o
+			WHERE o.state = 'draft' AND o.origin = 'website' AND o.placed_at IS NULL
+			  AND ((o.id = ? AND (o.user_id IS NULL OR o.user_id = ?)) OR (? <> 0 AND o.user_id = ?))
+			ORDER BY o.id = ? DESC, o.id DESC LIMIT 1)`,
+		owner.CartID, userID, userID, userID, owner.CartID).Scan(ctx, &n)
+	if err != nil {
+		return 0, fmt.Errorf("models: cart count: %w", err)
+	}
+	return n, nil
+}
+
+// ShopSingleVariant returns the one active variant of a published product,
+// for the "add to cart" button of a listing card. A product with options
+// to choose answers EINVALID (the shopper picks them on the product page);
+// a hidden or missing product answers EINVALID too.
+func ShopSingleVariant(ctx context.Context, db bun.IDB, templateID int64) (int64, error) {
+	var ids []int64
+	err := db.NewRaw(`
+		SELECT v.id FROM product_variants v JOIN product_templates t ON t.id = v.template_id
+		WHERE t.id = ? AND t.published AND t.active AND v.active ORDER BY v.id LIMIT 2`, templateID).Scan(ctx, &ids)
+	if err != nil && !isNoRows(err) {
+		return 0, fmt.Errorf("models: product variant: %w", err)
+	}
+	switch len(ids) {
+	case 0:
+		return 0, &Error{Code: EINVALID, Message: "This product is not available.", Fields: map[string]string{"variant_id": "Choose a product from the shop."}}
+	case 1:
+		return ids[0], nil
+	}
+	return 0, &Error{Code: EINVALID, Message: "Choose the options of this product on its page.", Fields: map[string]string{"variant_id": "Choose the options first."}}
+}
+
+// ValidateCheckoutAddresses checks the typed addresses of the first
+// checkout step as SetCheckoutAddresses does, without saving anything, so
+// that an account is only created at checkout for a valid address.
+func ValidateCheckoutAddresses(in CheckoutAddresses) error {
+	p := Problems{}
+	if in.BillingID == 0 {
+		in.Billing.normalize()
+		in.Billing.validate(p, "billing_", true)
+	}
+	if in.ShipElsewhere && in.ShippingID == 0 {
+		in.Shipping.normalize()
+		in.Shipping.validate(p, "shipping_", false)
+	}
+	return p.Err()
+}
+
+// OrderNeedsShipping reports whether an order has goods to ship (not only
+// services), so that checkout can skip the shipping step.
+func OrderNeedsShipping(ctx context.Context, db bun.IDB, orderID int64) (bool, error) {
+	return orderNeedsShipping(ctx, db, orderID)
+}
+
+// PayURL is the provider's page where the shopper pays a transaction that
+// waits for them (a test card payment in draft), else "".
+func (t *PaymentTransaction) PayURL() string {
+	if t == nil || t.State != TxDraft || t.Provider == nil {
+		return ""
+	}
+	return paymentFlows[t.Provider.Code].payURL(t)
+}
+
+// ShopOrderView is what the order status page shows: the order with its
+// lines, its addresses and shipping method, its payments (newest first)
+// and the payment methods a declined payment may be retried with.
+type ShopOrderView struct {
+	Order        *SaleOrder
+	Billing      *Contact // nil when not set
+	Shipping     *Contact
+	Carrier      *Carrier
+	Transactions []PaymentTransaction
+	Providers    []PaymentProvider // enabled ones
+	Currency     Currency
+	TaxIncluded  bool // the shop shows prices with taxes
+}
+
+// Latest is the order's newest payment transaction, nil when none.
+func (v *ShopOrderView) Latest() *PaymentTransaction {
+	if len(v.Transactions) == 0 {
+		return nil
+	}
+	return &v.Transactions[0]
+}
+
+// ShopOrder returns the order status page of an order, or ENOTFOUND. It
+// does not check who asks: the caller checks the access token or the owner.
+func ShopOrder(ctx context.Context, db bun.IDB, id int64) (*ShopOrderView, error) {
+	o, err := GetOrder(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	v := &ShopOrderView{Order: o, Currency: co.Currency(), TaxIncluded: co.PricesIncludeTax}
+	if o.InvoicePartnerID != nil {
+		if v.Billing, err = GetContact(ctx, db, *o.InvoicePartnerID); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case o.ShippingPartnerID == nil:
+	case o.InvoicePartnerID != nil && *o.ShippingPartnerID == *o.InvoicePartnerID:
+		v.Shipping = v.Billing
+	default:
+		if v.Shipping, err = GetContact(ctx, db, *o.ShippingPartnerID); err != nil {
+			return nil, err
+		}
+	}
+	if o.CarrierID != nil {
+		if v.Carrier, err = getCarrier(ctx, db, *o.CarrierID); err != nil {
+			return nil, err
+		}
+	}
+	if v.Transactions, err = OrderTransactions(ctx, db, o.ID); err != nil {
+		return nil, err
+	}
+	if v.Providers, err = ListPaymentProviders(ctx, db, true); err != nil {
+		return nil, err
+	}
+	return v, nil
+}

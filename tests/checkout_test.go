@@ -1,0 +1,497 @@
+package tests
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"orderflow/models"
+	"orderflow/tests/testapp"
+)
+
+// checkoutAddress is a valid billing address for the address step.
+func checkoutAddress() url.Values {
+	return url.Values{
+		"billing_name": {"Ada Shopper"}, "billing_email": {"ada@example.com"}, "billing_phone": {"+32 470 12 34 56"},
+		"billing_street": {"Veldstraat 1"}, "billing_city": {"Ghent"}, "billing_zip": {"9000"}, "billing_country_code": {"BE"},
+	}
+}
+
+// standardCarrier is the demo's "Standard delivery" with its tax.
+func standardCarrier(t *testing.T, app *testapp.App) (*models.Carrier, []models.Tax) {
+	t.Helper()
+	ctx := context.Background()
+	ca := new(models.Carrier)
+	if err := app.DB.NewSelect().Model(ca).Where("name = 'Standard delivery'").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var taxes []models.Tax
+	if ca.TaxID != nil {
+		if err := app.DB.NewSelect().Model(&taxes).Where("id = ?", *ca.TaxID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ca, taxes
+}
+
+// toPayment takes a client with a cart through the address and shipping
+// steps with the standard carrier.
+func toPayment(t *testing.T, app *testapp.App, c *testapp.Client) {
+	t.Helper()
+	if r := c.PostForm("/checkout", checkoutAddress()); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/shipping" {
+		t.Fatalf("address step: %d -> %q\n%s", r.StatusCode, r.Header.Get("Location"), r.Body)
+	}
+	ca, _ := standardCarrier(t, app)
+	if r := c.PostForm("/checkout/shipping", url.Values{"carrier_id": {itoa(ca.ID)}}); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/payment" {
+		t.Fatalf("shipping step: %d -> %q\n%s", r.StatusCode, r.Header.Get("Location"), r.Body)
+	}
+}
+
+var orderURL = regexp.MustCompile(`^/shop/orders/(\d+)\?token=([0-9a-f]+)$`)
+
+// placedOrder reads the order a checkout redirect points at.
+func placedOrder(t *testing.T, app *testapp.App, location string) *models.SaleOrder {
+	t.Helper()
+	m := orderURL.FindStringSubmatch(location)
+	if m == nil {
+		t.Fatalf("redirect to %q, want the order page", location)
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	o, err := models.GetOrder(context.Background(), app.DB, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.AccessToken != m[2] {
+		t.Fatalf("order link token %q is not the order's", m[2])
+	}
+	return o
+}
+
+func countRows(t *testing.T, app *testapp.App, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := app.DB.NewRaw(query, args...).Scan(context.Background(), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// shippingFor is the standard carrier's line for products worth
+// productsIncl (taxes included): free from its threshold.
+func shippingFor(t *testing.T, app *testapp.App, cur models.Currency, productsIncl decimal.Decimal) models.TaxResult {
+	ca, taxes := standardCarrier(t, app)
+	price := ca.FixedPrice
+	if ca.FreeOver != nil && productsIncl.GreaterThanOrEqual(*ca.FreeOver) {
+		price = decimal.Zero
+	}
+	return models.ComputeTaxes(taxes, price, decimal.NewFromInt(1), cur, false)
+}
+
+func TestCheckoutGuestWireTransfer(t *testing.T) {
+	app := testapp.Start(t)
+	cur := company(t, app).Currency()
+	items := cartItems(t, app, 1, 5)
+	a := &items[0]
+	c := app.Client(t)
+
+	// Nothing to check out yet.
+	r := c.Get("/checkout")
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, `data-testid="checkout-empty"`) {
+		t.Fatalf("checkout with an empty cart: %d", r.StatusCode)
+	}
+	addToCart(t, c, a.VariantID, "2")
+
+	// The steps cannot be skipped.
+	for _, path := range []string{"/checkout/shipping", "/checkout/payment"} {
+		if r := c.Get(path); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout" {
+			t.Errorf("GET %s before the address: %d -> %q, want /checkout", path, r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+	r = c.Get("/checkout")
+	doc, _ := cartPage(t, r.Body)
+	if r.StatusCode != http.StatusOK || doc.Find("[data-testid=address-form]").Length() != 1 || doc.Find("[data-testid=checkout-step]").Length() != 3 {
+		t.Fatalf("address step: %d", r.StatusCode)
+	}
+	if text(doc, "flash") == "" {
+		t.Errorf("no message after being sent back to the address step")
+	}
+	if v, _ := doc.Find("select[name=billing_country_code] option[selected]").Attr("value"); v != "BE" {
+		t.Errorf("default country %q, want BE", v)
+	}
+	if r := c.PostForm("/checkout", checkoutAddress()); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/shipping" {
+		t.Fatalf("address: %d -> %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r := c.Get("/checkout/payment"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/shipping" {
+		t.Errorf("payment before shipping: %d -> %q", r.StatusCode, r.Header.Get("Location"))
+	}
+
+	// Shipping methods with their prices.
+	r = c.Get("/checkout/shipping")
+	doc, _ = cartPage(t, r.Body)
+	ca, _ := standardCarrier(t, app)
+	want := expectCart(cur, map[*cartItem]int{a: 2})
+	ship := shippingFor(t, app, cur, want.productsIncl)
+	opt := doc.Find(`[data-testid=shipping-option][data-carrier-id="` + itoa(ca.ID) + `"]`)
+	wantPrice := cur.Format(ship.TotalExcluded)
+	if ship.TotalExcluded.IsZero() {
+		wantPrice = "Free"
+	}
+	if got := strings.TrimSpace(opt.Find("[data-testid=shipping-price]").Text()); got != wantPrice {
+		t.Errorf("standard delivery costs %q, want %q", got, wantPrice)
+	}
+	if r := c.PostForm("/checkout/shipping", url.Values{"carrier_id": {"999999"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `data-testid="error-carrier_id"`) {
+		t.Errorf("unknown carrier: %d", r.StatusCode)
+	}
+	if r := c.PostForm("/checkout/shipping", url.Values{"carrier_id": {itoa(ca.ID)}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("shipping: %d", r.StatusCode)
+	}
+
+	// Review: totals with the shipping line.
+	r = c.Get("/checkout/payment")
+	doc, _ = cartPage(t, r.Body)
+	total := want.total.Add(ship.TotalIncluded)
+	if r.StatusCode != http.StatusOK || text(doc, "cart-total") != cur.Format(total) {
+		t.Fatalf("payment step: %d, total %q, want %s", r.StatusCode, text(doc, "cart-total"), cur.Format(total))
+	}
+	if doc.Find("[data-testid=provider-option]").Length() < 2 {
+		t.Errorf("payment methods: %d", doc.Find("[data-testid=provider-option]").Length())
+	}
+	if r := c.PostForm("/checkout/place", url.Values{"provider": {"bitcoin"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `data-testid="error-provider"`) {
+		t.Errorf("unknown payment method: %d", r.StatusCode)
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE placed_at IS NOT NULL"); n != 0 {
+		t.Fatalf("%d orders placed by a refused submit", n)
+	}
+
+	// Place with wire transfer: the order waits for the money and says so.
+	r = c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderWire}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("place: %d\n%s", r.StatusCode, r.Body)
+	}
+	o := placedOrder(t, app, r.Header.Get("Location"))
+	if !regexp.MustCompile(`^S\d{5}$`).MatchString(o.Number()) || o.State != models.OrderSent || o.PaymentStatus != models.PaymentPending {
+		t.Fatalf("order %s: state %s, payment %s; want S0000x sent pending", o.Number(), o.State, o.PaymentStatus)
+	}
+	if !o.AmountTotal.Equal(total) {
+		t.Errorf("order total %s, want %s", o.AmountTotal, total)
+	}
+	r = c.Get(r.Header.Get("Location"))
+	doc, _ = cartPage(t, r.Body)
+	if r.StatusCode != http.StatusOK || text(doc, "order-number") != o.Number() || text(doc, "order-total") != cur.Format(total) {
+		t.Fatalf("order page: %d, number %q total %q", r.StatusCode, text(doc, "order-number"), text(doc, "order-total"))
+	}
+	if got := text(doc, "payment-status"); !strings.Contains(got, "Payment pending") || text(doc, "wire-reference") != o.Number() || text(doc, "wire-amount") != cur.Format(total) {
+		t.Errorf("payment status %q, reference %q, amount %q", got, text(doc, "wire-reference"), text(doc, "wire-amount"))
+	}
+	if !strings.Contains(text(doc, "payment-instructions"), "IBAN") {
+		t.Errorf("wire instructions %q", text(doc, "payment-instructions"))
+	}
+	if doc.Find("[data-polling]").Length() != 0 {
+		t.Errorf("a wire transfer order polls")
+	}
+	if doc.Find("[data-testid=order-line]").Length() != 1 || !strings.Contains(text(doc, "order-shipping"), "Veldstraat 1") || text(doc, "order-carrier") != ca.Name {
+		t.Errorf("order page lines %d, shipping %q, carrier %q", doc.Find("[data-testid=order-line]").Length(), text(doc, "order-shipping"), text(doc, "order-carrier"))
+	}
+
+	// The cart is gone; another shopper cannot open the order.
+	if doc, _ := getCart(t, c); doc.Find("[data-testid=cart-empty]").Length() != 1 || text(doc, "cart-count") != "0" {
+		t.Errorf("the cart is still there after placing the order")
+	}
+	other := app.Client(t)
+	for _, path := range []string{"/shop/orders/" + itoa(o.ID), "/shop/orders/" + itoa(o.ID) + "?token=nope"} {
+		if r := other.Get(path); r.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s by another shopper: %d, want 404", path, r.StatusCode)
+		}
+	}
+}
+
+func TestCheckoutWithCoupon(t *testing.T) {
+	app := testapp.Start(t)
+	cur := company(t, app).Currency()
+	items := cartItems(t, app, 1, 5)
+	a := &items[0]
+	c := app.Client(t)
+	addToCart(t, c, a.VariantID, "2")
+	toPayment(t, app, c)
+
+	if r := c.PostForm("/checkout/coupon", url.Values{"code": {"NOPE"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `data-testid="error-code"`) {
+		t.Errorf("unknown code: %d", r.StatusCode)
+	}
+	if r := c.PostForm("/checkout/coupon", url.Values{"code": {"welcome10"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("WELCOME10: %d\n%s", r.StatusCode, r.Body)
+	}
+
+	// 10% off the products, taxed like them; shipping on the discounted amount.
+	products := models.ComputeTaxes(a.Taxes, a.Price, decimal.NewFromInt(2), cur, false)
+	off := cur.Round(a.Price.Mul(decimal.NewFromInt(2)).Mul(decimal.NewFromInt(10)).Div(decimal.NewFromInt(100)))
+	discount := models.ComputeTaxes(a.Taxes, off.Neg(), decimal.NewFromInt(1), cur, false)
+	ship := shippingFor(t, app, cur, products.TotalIncluded.Add(discount.TotalIncluded))
+	total := products.TotalIncluded.Add(discount.TotalIncluded).Add(ship.TotalIncluded)
+
+	r := c.Get("/checkout/payment")
+	doc, _ := cartPage(t, r.Body)
+	if got := text(doc, "cart-discount"); got != cur.Format(off.Neg()) {
+		t.Errorf("discount line %q, want %s", got, cur.Format(off.Neg()))
+	}
+	if !strings.Contains(text(doc, "discount-label"), "WELCOME10") {
+		t.Errorf("discount label %q", text(doc, "discount-label"))
+	}
+	if got := text(doc, "cart-total"); got != cur.Format(total) {
+		t.Errorf("total with the code %s, want %s", got, cur.Format(total))
+	}
+	r = c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderWire}})
+	o := placedOrder(t, app, r.Header.Get("Location"))
+	if !o.AmountTotal.Equal(total) || o.CouponID == nil {
+		t.Errorf("order total %s (coupon %v), want %s", o.AmountTotal, o.CouponID, total)
+	}
+	doc, _ = cartPage(t, c.Get(r.Header.Get("Location")).Body)
+	if text(doc, "cart-discount") != cur.Format(off.Neg()) || text(doc, "order-total") != cur.Format(total) {
+		t.Errorf("order page discount %q total %q", text(doc, "cart-discount"), text(doc, "order-total"))
+	}
+}
+
+func TestCheckoutDoubleSubmitPlacesOneOrder(t *testing.T) {
+	app := testapp.Start(t)
+	items := cartItems(t, app, 1, 5)
+	a := &items[0]
+
+	// Two submits one after the other (the second after the cart left the
+	// session): the same order, the same payment page.
+	c := app.Client(t)
+	addToCart(t, c, a.VariantID, "1")
+	toPayment(t, app, c)
+	first := c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderTestCard}})
+	second := c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderTestCard}})
+	if first.StatusCode != http.StatusSeeOther || second.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submits: %d, %d", first.StatusCode, second.StatusCode)
+	}
+	if l := first.Header.Get("Location"); !strings.HasPrefix(l, "/pay/test/") || second.Header.Get("Location") != l {
+		t.Errorf("submits go to %q and %q, want the same payment page", l, second.Header.Get("Location"))
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE placed_at IS NOT NULL"); n != 1 {
+		t.Errorf("%d orders placed, want 1", n)
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM payment_transactions"); n != 1 {
+		t.Errorf("%d payments started, want 1", n)
+	}
+
+	// Two submits at the same time from one session.
+	c = app.Client(t)
+	addToCart(t, c, a.VariantID, "1")
+	toPayment(t, app, c)
+	form := url.Values{"_csrf": {c.CSRF()}, "provider": {models.ProviderWire}}
+	var wg sync.WaitGroup
+	res := make([]*testapp.Response, 2)
+	for i := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = c.PostRaw("/checkout/place", form, nil)
+		}()
+	}
+	wg.Wait()
+	for i, r := range res {
+		if r.StatusCode != http.StatusSeeOther || !orderURL.MatchString(r.Header.Get("Location")) {
+			t.Errorf("concurrent submit %d: %d -> %q", i, r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE placed_at IS NOT NULL"); n != 2 {
+		t.Errorf("%d orders placed in all, want 2", n)
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM payment_transactions"); n != 2 {
+		t.Errorf("%d payments started in all, want 2", n)
+	}
+	// And once more after both: still the same order.
+	again := c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderWire}})
+	if o1, o2 := placedOrder(t, app, res[0].Header.Get("Location")), placedOrder(t, app, again.Header.Get("Location")); o1.ID != o2.ID {
+		t.Errorf("a later submit goes to order %d, want %d", o2.ID, o1.ID)
+	}
+}
+
+func TestCheckoutAddressValidation(t *testing.T) {
+	app := testapp.Start(t)
+	items := cartItems(t, app, 1, 5)
+	c := app.Client(t)
+	addToCart(t, c, items[0].VariantID, "1")
+	contacts := countRows(t, app, "SELECT count(*) FROM contacts")
+	users := countRows(t, app, "SELECT count(*) FROM users")
+
+	bad := url.Values{"billing_name": {""}, "billing_email": {"not-an-email"}, "billing_street": {""}, "billing_city": {""},
+		"billing_zip": {""}, "billing_country_code": {"XX"}, "ship_elsewhere": {"1"}, "shipping_name": {"Bob"}}
+	r := c.PostForm("/checkout", bad)
+	if r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad address: %d, want 422", r.StatusCode)
+	}
+	doc, _ := cartPage(t, r.Body)
+	for _, f := range []string{"billing_name", "billing_email", "billing_street", "billing_city", "billing_zip", "billing_country_code", "shipping_street", "shipping_city", "shipping_zip"} {
+		if text(doc, "error-"+f) == "" {
+			t.Errorf("no message for %s", f)
+		}
+	}
+	if v, _ := doc.Find("input[name=shipping_name]").Attr("value"); v != "Bob" {
+		t.Errorf("the form forgot what was typed: shipping name %q", v)
+	}
+
+	// Creating an account needs a real password; nothing is created before.
+	form := checkoutAddress()
+	form.Set("create_account", "1")
+	form.Set("password", "short")
+	r = c.PostForm("/checkout", form)
+	doc, _ = cartPage(t, r.Body)
+	if r.StatusCode != http.StatusUnprocessableEntity || text(doc, "error-password") == "" {
+		t.Errorf("short password: %d, message %q", r.StatusCode, text(doc, "error-password"))
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM contacts"); n != contacts {
+		t.Errorf("%d contacts saved by refused forms", n-contacts)
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM users"); n != users {
+		t.Errorf("%d users created by refused forms", n-users)
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE invoice_partner_id IS NOT NULL"); n != 0 {
+		t.Errorf("a refused address was set on the cart")
+	}
+	if r := c.Get("/checkout/shipping"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("shipping step after refused addresses: %d", r.StatusCode)
+	}
+}
+
+func TestCheckoutCreatesAccount(t *testing.T) {
+	app := testapp.Start(t)
+	items := cartItems(t, app, 1, 5)
+	c := app.Client(t)
+	addToCart(t, c, items[0].VariantID, "1")
+	form := checkoutAddress()
+	form.Set("billing_email", "new.shopper@example.com")
+	form.Set("create_account", "1")
+	form.Set("password", "a-good-password-1")
+	form.Set("ship_elsewhere", "1")
+	for k, v := range map[string]string{"name": "Ada at work", "street": "Kouter 9", "city": "Ghent", "zip": "9000", "country_code": "BE"} {
+		form.Set("shipping_"+k, v)
+	}
+	if r := c.PostForm("/checkout", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("address with an account: %d\n%s", r.StatusCode, r.Body)
+	}
+	if r := c.Get("/my"); r.StatusCode != http.StatusOK {
+		t.Fatalf("the new customer is not signed in: /my %d", r.StatusCode)
+	}
+	ca, _ := standardCarrier(t, app)
+	c.PostForm("/checkout/shipping", url.Values{"carrier_id": {itoa(ca.ID)}})
+	r := c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderCOD}})
+	o := placedOrder(t, app, r.Header.Get("Location"))
+	u := new(models.User)
+	if err := app.DB.NewSelect().Model(u).Where("email = 'new.shopper@example.com'").Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if o.UserID == nil || *o.UserID != u.ID || o.PartnerID == nil || u.ContactID == nil || *o.PartnerID != *u.ContactID {
+		t.Fatalf("order user %v partner %v, want the new account %d / %v", o.UserID, o.PartnerID, u.ID, u.ContactID)
+	}
+	// Cash on delivery confirms at once; the owner opens the page without the token.
+	doc, _ := cartPage(t, c.Get("/shop/orders/"+itoa(o.ID)).Body)
+	if !strings.Contains(text(doc, "payment-status"), "Pay on delivery") || doc.Find("[data-testid=order-confirmed]").Length() != 1 {
+		t.Errorf("COD order page: %q, confirmed %d", text(doc, "payment-status"), doc.Find("[data-testid=order-confirmed]").Length())
+	}
+	// Next time the saved addresses are offered.
+	addToCart(t, c, items[0].VariantID, "1")
+	doc, _ = cartPage(t, c.Get("/checkout").Body)
+	if n := doc.Find("[data-testid=billing-choices] [data-testid=saved-address]").Length(); n != 2 {
+		t.Errorf("%d saved addresses offered, want 2", n)
+	}
+}
+
+func TestOrderPageTellsThePaymentTruth(t *testing.T) {
+	app := testapp.Start(t)
+	ctx := context.Background()
+	cur := company(t, app).Currency()
+	items := cartItems(t, app, 1, 5)
+	c := app.Client(t)
+	addToCart(t, c, items[0].VariantID, "1")
+	toPayment(t, app, c)
+	r := c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderTestCard}})
+	pay := r.Header.Get("Location")
+	if !strings.HasPrefix(pay, "/pay/test/") {
+		t.Fatalf("test card: redirect to %q", pay)
+	}
+	ref, _ := url.PathUnescape(strings.TrimPrefix(pay, "/pay/test/"))
+	tx, err := models.GetTransaction(ctx, app.DB, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := models.GetOrder(ctx, app.DB, tx.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/shop/orders/" + itoa(o.ID) + "?token=" + o.AccessToken
+
+	// Card payment not finished: pending, the page polls.
+	doc, _ := cartPage(t, c.Get(page).Body)
+	if !strings.Contains(text(doc, "payment-status"), "Payment pending") || doc.Find("[data-polling]").Length() != 1 {
+		t.Errorf("draft card payment: %q, polling %d", text(doc, "payment-status"), doc.Find("[data-polling]").Length())
+	}
+	poll := c.Do(http.MethodGet, page, nil, http.Header{"Hx-Request": {"true"}})
+	if poll.StatusCode != http.StatusOK || strings.Contains(poll.Body, "<html") || !strings.Contains(poll.Body, `id="order-body"`) {
+		t.Errorf("poll: %d", poll.StatusCode)
+	}
+
+	// Declined: told so, with a retry that starts a new payment.
+	if _, err := models.SetTransactionState(ctx, app.DB, ref, models.TransactionUpdate{State: models.TxError, Message: "Card declined."}, 0); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ = cartPage(t, c.Get(page).Body)
+	if !strings.Contains(text(doc, "payment-status"), "Payment declined") || doc.Find("[data-testid=retry-form]").Length() != 1 || doc.Find("[data-polling]").Length() != 0 {
+		t.Fatalf("declined: %q", text(doc, "payment-status"))
+	}
+	other := app.Client(t)
+	if r := other.PostForm("/shop/orders/"+itoa(o.ID)+"/retry", url.Values{"provider": {models.ProviderTestCard}}); r.StatusCode != http.StatusNotFound {
+		t.Errorf("retry without the token: %d, want 404", r.StatusCode)
+	}
+	r = c.PostForm("/shop/orders/"+itoa(o.ID)+"/retry", url.Values{"token": {o.AccessToken}, "provider": {models.ProviderTestCard}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") == pay || !strings.HasPrefix(r.Header.Get("Location"), "/pay/test/") {
+		t.Fatalf("retry: %d -> %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	ref2, _ := url.PathUnescape(strings.TrimPrefix(r.Header.Get("Location"), "/pay/test/"))
+
+	// Paid: thanks, and the order is confirmed.
+	if _, err := models.SetTransactionState(ctx, app.DB, ref2, models.TransactionUpdate{State: models.TxDone, Amount: o.AmountTotal, CurrencyCode: o.CurrencyCode}, 0); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ = cartPage(t, c.Get(page).Body)
+	if !strings.Contains(text(doc, "payment-status"), "Paid — thank you") || text(doc, "order-status") != "Confirmed" || doc.Find("[data-testid=order-confirmed]").Length() != 1 {
+		t.Errorf("paid: %q, status %q", text(doc, "payment-status"), text(doc, "order-status"))
+	}
+	if text(doc, "order-total") != cur.Format(o.AmountTotal) {
+		t.Errorf("order total %q", text(doc, "order-total"))
+	}
+}
+
+// checkoutSampleOrder places a demo order (wire transfer) through the
+// models, for the role matrix: its id and access token.
+func checkoutSampleOrder(t *testing.T, app *testapp.App) (int64, string) {
+	t.Helper()
+	ctx := context.Background()
+	items := cartItems(t, app, 1, 2)
+	cart, err := models.AddToCart(ctx, app.DB, models.CartOwner{}, items[0].VariantID, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := models.CartOwner{CartID: cart.Order.ID}
+	addr := models.AddressInput{Name: "Role Matrix", Email: "matrix@example.com", Street: "1 Main Street", City: "Ghent", Zip: "9000", CountryCode: "BE"}
+	if _, err := models.SetCheckoutAddresses(ctx, app.DB, owner, models.CheckoutAddresses{Billing: addr}); err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := standardCarrier(t, app)
+	if _, err := models.SetOrderCarrier(ctx, app.DB, cart.Order.ID, ca.ID); err != nil {
+		t.Fatal(err)
+	}
+	pl, err := models.PlaceOrder(ctx, app.DB, cart.Order.ID, models.ProviderWire, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl.Order.ID, pl.Order.AccessToken
+}
