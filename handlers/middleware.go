@@ -71,6 +71,13 @@ func (h *Handler) dynamic() []echo.MiddlewareFunc {
 	return []echo.MiddlewareFunc{
 		echo.WrapMiddleware(h.sessions.LoadAndSave),
 		func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error {
+				r := c.Request()
+				c.SetRequest(r.WithContext(models.WithCompanyCache(r.Context())))
+				return next(c)
+			}
+		},
+		func(next echo.HandlerFunc) echo.HandlerFunc {
 			return func(c echo.Context) error { c.Set(ctxHasSession, true); return next(c) }
 		},
 		middleware.CSRFWithConfig(middleware.CSRFConfig{

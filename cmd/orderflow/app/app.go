@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"time"
 
 	"github.com/alexedwards/scs/postgresstore"
@@ -145,6 +146,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(baseURL s
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
 	if err != nil {
 		return fmt.Errorf("app: listen on port %s: %w", cfg.Port, err)
+	}
+	if cfg.PprofAddr != "" {
+		// Profiling for load tests, on its own (local) address only.
+		go func() {
+			if err := http.ListenAndServe(cfg.PprofAddr, nil); err != nil {
+				log.Error("pprof", "error", err)
+			}
+		}()
 	}
 	if ready != nil {
 		host := cfg.Host

@@ -25,6 +25,7 @@ type Config struct {
 	MigrateOnStart bool   // MIGRATE_ON_START (true)
 	CompanyName    string // ORDERFLOW_COMPANY: name given to the company when it is first created
 	Currency       string // ORDERFLOW_CURRENCY: EUR | USD ...
+	PprofAddr      string // PPROF_ADDR: serve net/http/pprof there (e.g. 127.0.0.1:6060), for profiling load tests
 	PublicURL      string // PUBLIC_URL: where shoppers and payment providers reach the shop; empty: the request's own host
 }
 
@@ -44,6 +45,7 @@ func ConfigFromEnv() (Config, error) {
 		Currency:       strings.ToUpper(envOr("ORDERFLOW_CURRENCY", "EUR")),
 		MigrateOnStart: true,
 		PublicURL:      strings.TrimRight(os.Getenv("PUBLIC_URL"), "/"),
+		PprofAddr:      os.Getenv("PPROF_ADDR"),
 	}
 	var problems []string
 	if c.Env != "development" && c.Env != "production" {
