@@ -242,4 +242,3 @@ func scanStateOf(c echo.Context) scan.ScanState {
 	}
 	return s
 }
-

@@ -1,14 +1,22 @@
 package tests
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/code128"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/shopspring/decimal"
@@ -66,7 +74,7 @@ func waitAcrossPages(t *testing.T, ctx context.Context, d time.Duration, what, e
 	deadline := time.Now().Add(d)
 	for {
 		step, cancel := context.WithTimeout(ctx, 2*time.Second)
-		ok, err := chromedp.Run(step, chromedp.Evaluate[bool]("!!(" + expression + ")"))
+		ok, err := chromedp.Run(step, chromedp.Evaluate[bool]("!!("+expression+")"))
 		cancel()
 		if err == nil && ok {
 			return
@@ -188,6 +196,11 @@ func TestBrowserScanPickPackShip(t *testing.T) {
 		t.Fatalf("the picks tile shows %s ready", got)
 	}
 	scanShot(t, bctx, "home.png")
+	browser.ClickAndWait(t, bctx, `[data-testid=op-pick]`)
+	if got := browser.Text(t, bctx, `[data-testid=list-ready] [data-testid=transfer-row]`); !strings.Contains(got, pick.Name) || !strings.Contains(got, order.Number()) {
+		t.Errorf("the picks list shows %q", got)
+	}
+	scanShot(t, bctx, "picks.png")
 
 	// Pick: scan the transfer's number, the location, the products, the serial.
 	scanKeys(t, bctx, pick.Name)
@@ -289,6 +302,8 @@ func TestBrowserScanReceiveSmallScreen(t *testing.T) {
 	bctx := browser.New(t, browser.Size(360, 740))
 	browserWarehouseLogin(t, bctx, app)
 	scanShot(t, bctx, "home.png")
+	browser.ClickAndWait(t, bctx, `[data-testid=op-receipt]`)
+	scanShot(t, bctx, "receipts.png")
 	scanKeys(t, bctx, rc.Name)
 	openTransfer(t, bctx, rc.Name)
 	scanKeys(t, bctx, drillSKU)
@@ -303,6 +318,25 @@ func TestBrowserScanReceiveSmallScreen(t *testing.T) {
 	if n := browser.Run(t, bctx, chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=lot-chip]").length`)); n != 2 {
 		t.Errorf("%d serial chips, want 2", n)
 	}
+	// The camera: no camera in a headless browser, the panel says so and closes.
+	browser.Do(t, bctx, chromedp.Click(chromedp.CSS(`[data-testid=camera-button]`), chromedp.NodeVisible))
+	browser.WaitFor(t, bctx, 10*time.Second, "the camera panel's status", `(() => { const p = document.querySelector("[data-testid=camera-panel]"); return p && !p.hidden && /camera/i.test(p.innerText) && !/Starting/.test(p.innerText); })()`)
+	browser.Do(t, bctx, chromedp.Click(chromedp.CSS(`[data-testid=camera-close]`), chromedp.NodeVisible))
+	// Where the browser has no BarcodeDetector the vendored ZXing build reads
+	// the code (here from a picture of the product's Code128 label) and sends
+	// it through the scan field like the wedge scanner.
+	got := browser.Run(t, bctx, chromedp.Evaluate[string](`new Promise((resolve, reject) => {
+			const s = document.createElement("script");
+			s.src = document.querySelector("[data-camera-open]").dataset.zxing;
+			s.onload = resolve; s.onerror = () => reject(new Error("zxing did not load"));
+			document.head.appendChild(s);
+		}).then(() => new ZXingBrowser.BrowserMultiFormatReader().decodeFromImageUrl(`+"`"+`data:image/png;base64,`+code128PNG(t, drillSKU)+"`"+`))
+		.then((r) => { window.orderflowScan.submit(r.getText()); return r.getText(); })`, chromedp.EvalAwaitPromise))
+	if got != drillSKU {
+		t.Fatalf("ZXing read %q, want %q", got, drillSKU)
+	}
+	waitResult(t, bctx, "ok", "Scan the serial number")
+
 	browser.Do(t, bctx, chromedp.Click(chromedp.CSS(`[data-testid=validate]`), chromedp.NodeVisible))
 	browser.WaitFor(t, bctx, 10*time.Second, "the backorder question", `document.querySelector("[data-testid=backorder-dialog]")`)
 	scanShot(t, bctx, "validate-dialog.png")
@@ -313,4 +347,25 @@ func TestBrowserScanReceiveSmallScreen(t *testing.T) {
 	if err := app.DB.NewRaw("SELECT name FROM stock_lots WHERE variant_id = ? ORDER BY name", drill).Scan(ctx, &lots); err != nil || strings.Join(lots, ",") != "SN-R1,SN-R2" {
 		t.Fatalf("serials %v (%v)", lots, err)
 	}
+}
+
+// code128PNG is a printed Code128 label of code with its quiet zone, as base64 PNG.
+func code128PNG(t *testing.T, code string) string {
+	t.Helper()
+	bc, err := code128.Encode(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled, err := barcode.Scale(bc, bc.Bounds().Dx()*3, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, scaled.Bounds().Dx()+60, 130))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.Draw(img, scaled.Bounds().Add(image.Pt(30, 20)), scaled, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }

@@ -492,6 +492,10 @@ func TestOfficeQuotationCreateSendConfirmCancel(t *testing.T) {
 	if !strings.HasPrefix(body, "Hello Pat Phone") || !strings.Contains(body, "Total: €"+o.AmountTotal.StringFixed(2)) || !strings.Contains(body, app.URL+"/shop/orders/") {
 		t.Errorf("mail body:\n%s", body)
 	}
+	// The link opens the quotation for the customer, without logging in.
+	if r := app.Client(t).Get(m[0]); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, number) {
+		t.Errorf("the mailed link %s: %d", m[0], r.StatusCode)
+	}
 
 	// Confirm: the delivery with its reserved stock, linked to the order.
 	ooExpectRedirect(t, "confirm", sales.PostForm(path+"/confirm", nil), path)
@@ -599,6 +603,9 @@ func TestBrowserOfficeSalesScreens(t *testing.T) {
 	waiting := ooWebOrder(t, app, "Walter Wire", "1")
 	ooQuotation(t, app, "Lisa List", "2")
 	v, sku := ooVariant(t, app, 1)
+	if _, err := models.AddToCart(ctx, app.DB, models.CartOwner{}, v, "1"); err != nil { // an abandoned cart
+		t.Fatal(err)
+	}
 	var free int64
 	if err := app.DB.NewRaw(`SELECT floor(sum(q.quantity - q.reserved_quantity))::bigint FROM stock_quants q JOIN stock_locations l ON l.id = q.location_id
 		WHERE l.usage = 'internal' AND q.variant_id = ?`, v).Scan(ctx, &free); err != nil {
@@ -610,9 +617,6 @@ func TestBrowserOfficeSalesScreens(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := models.ConfirmOrder(ctx, app.DB, big.ID, 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := models.AddToCart(ctx, app.DB, models.CartOwner{}, v, "1"); err != nil {
 		t.Fatal(err)
 	}
 	sales := models.DemoLogins[0]

@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -129,6 +130,7 @@ func BenchmarkScanRequest50Pickers(b *testing.B) {
 		}
 	}
 
+	appCPU0, dbCPU0 := processCPU(), databaseCPU(b, app)
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, b.N)
 	var wg sync.WaitGroup
@@ -160,6 +162,7 @@ func BenchmarkScanRequest50Pickers(b *testing.B) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	appCPU, dbCPU := processCPU()-appCPU0, databaseCPU(b, app)-dbCPU0
 	if failed != nil {
 		b.Fatal(failed)
 	}
@@ -167,8 +170,50 @@ func BenchmarkScanRequest50Pickers(b *testing.B) {
 		return
 	}
 	slices.Sort(lat)
-	q := func(f float64) float64 { return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))].Microseconds()) / 1000 }
+	q := func(f float64) float64 {
+		return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))].Microseconds()) / 1000
+	}
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(benchPickers), "pickers")
+	if appCPU > 0 && dbCPU > 0 {
+		// CPU the scans cost, whatever else the machine runs: the app (with
+		// the benchmark's HTTP clients) and its PostgreSQL backends.
+		b.ReportMetric(float64(appCPU.Microseconds())/1000/float64(b.N), "app-cpu-ms/op")
+		b.ReportMetric(float64(dbCPU.Microseconds())/1000/float64(b.N), "db-cpu-ms/op")
+	}
+}
+
+// processCPU is the CPU time this process used so far (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// databaseCPU is the CPU time the PostgreSQL backends serving the app's
+// database used so far, from /proc (Linux, database on this machine; 0 elsewhere).
+func databaseCPU(b *testing.B, app *testapp.App) time.Duration {
+	var pids []int
+	if err := app.DB.NewRaw("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").Scan(context.Background(), &pids); err != nil {
+		return 0
+	}
+	var ticks int64
+	for _, pid := range pids {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0
+		}
+		// the fields after the command name (which may hold spaces): utime and stime are 14 and 15
+		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+		if len(f) < 13 {
+			return 0
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }

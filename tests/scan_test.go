@@ -277,3 +277,29 @@ func scanPicking(t *testing.T, app *testapp.App, id int64) *models.Picking {
 	}
 	return pk
 }
+
+// The operation type form sets whether handheld scans may do more than the demand.
+func TestOperationTypeAllowExtra(t *testing.T) {
+	app := testapp.Start(t)
+	ctx := context.Background()
+	id := invSampleOperationType(t, app.DB)
+	c := app.LoginAs(t, models.RoleAdmin)
+	r := c.Get("/office/operation-types/" + itoa(id))
+	doc := scanDoc(t, r.Body)
+	box := doc.Find(`[data-testid=field-allow_extra] input[name=allow_extra]`)
+	if box.Length() != 1 || box.AttrOr("checked", "none") != "none" {
+		t.Fatalf("allow extra checkbox: %d", box.Length())
+	}
+	form := url.Values{"barcode": {doc.Find(`input[name=barcode]`).AttrOr("value", "")}, "create_backorder": {models.BackorderAsk},
+		"allow_extra": {"1"}, "active": {"1"}}
+	if r := c.PostForm("/office/operation-types/"+itoa(id), form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.StatusCode, r.Body)
+	}
+	var allow bool
+	if err := app.DB.NewRaw("SELECT allow_extra FROM picking_types WHERE id = ?", id).Scan(ctx, &allow); err != nil || !allow {
+		t.Fatalf("allow_extra %v (%v)", allow, err)
+	}
+	if doc := scanDoc(t, c.Get("/office/operation-types/"+itoa(id)).Body); doc.Find(`input[name=allow_extra][checked]`).Length() != 1 {
+		t.Fatal("the saved setting is not shown")
+	}
+}

@@ -16,15 +16,15 @@ import (
 	"strconv"
 )
 
-func cartListURL(page int) string {
+func soCartListURL(page int) string {
 	if page <= 1 {
 		return "/office/carts"
 	}
 	return "/office/carts?page=" + strconv.Itoa(page)
 }
 
-// cartExpiry writes the expiry setting: "30 days (720 hours)", "6 hours".
-func cartExpiry(hours int) string {
+// soCartExpiry writes the expiry setting: "30 days (720 hours)", "6 hours".
+func soCartExpiry(hours int) string {
 	if hours%24 == 0 && hours >= 48 {
 		return strconv.Itoa(hours/24) + " days (" + strconv.Itoa(hours) + " hours)"
 	}
@@ -66,9 +66,9 @@ func CartList(p views.Page, page models.CartPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
-			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(cartExpiry(page.ExpiryHours))
+			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(soCartExpiry(page.ExpiryHours))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/carts.templ`, Line: 29, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/carts.templ`, Line: 29, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -242,9 +242,9 @@ func CartList(p views.Page, page models.CartPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var13 string
-				templ_7745c5c3_Var13, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(cartListURL(page.Page - 1))).ResolveURL(ctx)
+				templ_7745c5c3_Var13, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(soCartListURL(page.Page - 1))).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/carts.templ`, Line: 73, Col: 88}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/carts.templ`, Line: 73, Col: 90}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var13)
 				if templ_7745c5c3_Err != nil {
@@ -291,9 +291,9 @@ func CartList(p views.Page, page models.CartPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var16 string
-				templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(cartListURL(page.Page + 1))).ResolveURL(ctx)
+				templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(soCartListURL(page.Page + 1))).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/carts.templ`, Line: 77, Col: 88}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/carts.templ`, Line: 77, Col: 90}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var16)
 				if templ_7745c5c3_Err != nil {

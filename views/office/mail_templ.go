@@ -20,7 +20,7 @@ import (
 // MailURL is the back-office page of an outgoing mail.
 func MailURL(id int64) string { return "/office/mail/" + strconv.FormatInt(id, 10) }
 
-func mailListURL(f models.MailFilter, page int) string {
+func soMailListURL(f models.MailFilter, page int) string {
 	v := url.Values{}
 	if f.Query != "" {
 		v.Set("q", f.Query)
@@ -34,7 +34,7 @@ func mailListURL(f models.MailFilter, page int) string {
 	return "/office/mail?" + v.Encode()
 }
 
-func mailStateClass(s string) string {
+func soMailStateClass(s string) string {
 	switch s {
 	case models.MailSent:
 		return "badge-success"
@@ -46,7 +46,7 @@ func mailStateClass(s string) string {
 	return "badge-muted"
 }
 
-func mailStateBadge(s string) templ.Component {
+func soMailStateBadge(s string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -71,7 +71,7 @@ func mailStateBadge(s string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var2 = []any{"badge", mailStateClass(s)}
+			var templ_7745c5c3_Var2 = []any{"badge", soMailStateClass(s)}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var2...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -106,7 +106,7 @@ func mailStateBadge(s string) templ.Component {
 		var templ_7745c5c3_Var4 string
 		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(models.MailStateLabel(s))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/mail.templ`, Line: 41, Col: 95}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/mail.templ`, Line: 41, Col: 97}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 		if templ_7745c5c3_Err != nil {
@@ -120,7 +120,7 @@ func mailStateBadge(s string) templ.Component {
 	})
 }
 
-func mailNoSMTP() templ.Component {
+func soMailNoSMTP() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -175,7 +175,7 @@ func MailList(p views.Page, f models.MailFilter, page models.MailPage) templ.Com
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = mailNoSMTP().Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = soMailNoSMTP().Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -294,7 +294,7 @@ func MailList(p views.Page, f models.MailFilter, page models.MailPage) templ.Com
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = mailStateBadge(m.State).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = soMailStateBadge(m.State).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -336,9 +336,9 @@ func MailList(p views.Page, f models.MailFilter, page models.MailPage) templ.Com
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var16 string
-				templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(mailListURL(f, page.Page-1))).ResolveURL(ctx)
+				templ_7745c5c3_Var16, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(soMailListURL(f, page.Page-1))).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/mail.templ`, Line: 95, Col: 90}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/mail.templ`, Line: 95, Col: 92}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var16)
 				if templ_7745c5c3_Err != nil {
@@ -385,9 +385,9 @@ func MailList(p views.Page, f models.MailFilter, page models.MailPage) templ.Com
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var19 string
-				templ_7745c5c3_Var19, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(mailListURL(f, page.Page+1))).ResolveURL(ctx)
+				templ_7745c5c3_Var19, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(soMailListURL(f, page.Page+1))).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/mail.templ`, Line: 99, Col: 90}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/mail.templ`, Line: 99, Col: 92}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var19)
 				if templ_7745c5c3_Err != nil {
@@ -459,7 +459,7 @@ func MailDetail(p views.Page, m *models.MailRow) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = mailStateBadge(m.State).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = soMailStateBadge(m.State).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -468,7 +468,7 @@ func MailDetail(p views.Page, m *models.MailRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if m.State == models.MailKept {
-				templ_7745c5c3_Err = mailNoSMTP().Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = soMailNoSMTP().Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
