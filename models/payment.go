@@ -150,7 +150,9 @@ func SetTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		return nil, err
 	}
 	var out *PaymentTransaction
+	ctx, later := withReserveLater(ctx)
 	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		later.ids = nil
 		var orderID int64
 		if err := tx.NewRaw("SELECT order_id FROM payment_transactions WHERE reference = ?", reference).Scan(ctx, &orderID); err != nil {
 			return notFound(err, "The payment")
@@ -200,6 +202,9 @@ func SetTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		}
 		return afterPayment(ctx, tx, co, o, actorID)
 	})
+	if err == nil {
+		reserveConfirmed(ctx, db, later, actorID)
+	}
 	return out, wrapErr(err, "update payment")
 }
 

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -60,7 +61,9 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode str
 		return nil, err
 	}
 	out := &Placement{}
+	ctx, later := withReserveLater(ctx)
 	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		later.ids = nil
 		o, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
@@ -116,6 +119,7 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode str
 	if err != nil {
 		return nil, wrapErr(err, "place order")
 	}
+	reserveConfirmed(ctx, db, later, actorID)
 	if t := out.Transaction; t != nil && t.State == TxDraft {
 		out.PayURL = paymentFlows[t.Provider.Code].payURL(t)
 	}
@@ -188,7 +192,9 @@ func ConfirmOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sal
 		return nil, err
 	}
 	var out *SaleOrder
+	ctx, later := withReserveLater(ctx)
 	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+		later.ids = nil
 		o, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
@@ -196,7 +202,44 @@ func ConfirmOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sal
 		out = o
 		return confirmOrderTx(ctx, tx, co, o, actorID)
 	})
+	if err == nil {
+		reserveConfirmed(ctx, db, later, actorID)
+	}
 	return out, wrapErr(err, "confirm order")
+}
+
+// reservations collects the first transfers of the orders a transaction
+// confirms, to reserve them once it has committed.
+type reservations struct{ ids []int64 }
+
+type reserveLaterKey struct{}
+
+func withReserveLater(ctx context.Context) (context.Context, *reservations) {
+	r := new(reservations)
+	return context.WithValue(ctx, reserveLaterKey{}, r), r
+}
+
+func reserveLater(ctx context.Context) *reservations {
+	r, _ := ctx.Value(reserveLaterKey{}).(*reservations)
+	return r
+}
+
+// reserveConfirmed reserves the transfers confirmed orders created, each in
+// its own short transaction. A failure leaves the transfer waiting: the
+// scheduled check availability reserves it later, and the order stays
+// confirmed either way.
+func reserveConfirmed(ctx context.Context, db *bun.DB, r *reservations, actorID int64) {
+	for _, id := range r.ids {
+		if err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+			ids, err := moveIDsWhere(ctx, tx, "picking_id = ?", id)
+			if err != nil {
+				return err
+			}
+			return reserveMoves(ctx, tx, ids)
+		}); err != nil {
+			slog.Default().Error("reserve a confirmed order's delivery", "picking_id", id, "error", err)
+		}
+	}
 }
 
 func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {
@@ -251,9 +294,14 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 		if partner == nil {
 			partner = o.PartnerID
 		}
-		if _, err := CreateDeliveryChainTx(ctx, tx, ProcurementInput{WarehouseID: *o.WarehouseID, PartnerID: partner, Origin: *o.Name,
-			ScheduledDate: now, Lines: demand, SaleOrderID: &o.ID, CarrierID: o.CarrierID}, actorID); err != nil {
+		pending := reserveLater(ctx)
+		pickings, err := CreateDeliveryChainTx(ctx, tx, ProcurementInput{WarehouseID: *o.WarehouseID, PartnerID: partner, Origin: *o.Name,
+			ScheduledDate: now, Lines: demand, SaleOrderID: &o.ID, CarrierID: o.CarrierID, DeferReservation: pending != nil}, actorID)
+		if err != nil {
 			return err
+		}
+		if pending != nil && len(pickings) > 0 {
+			pending.ids = append(pending.ids, pickings[0].ID)
 		}
 		o.DeliveryStatus = DeliveryPending
 	}

@@ -28,6 +28,10 @@ type ProcurementInput struct {
 	Lines         []DemandLine
 	SaleOrderID   *int64 // the sales order asking, linked on every transfer
 	CarrierID     *int64
+	// DeferReservation leaves the first step confirmed: the caller reserves
+	// it after its transaction commits, so that the locks on hot quants are
+	// held only for the short reservation, not for the whole confirmation.
+	DeferReservation bool
 }
 
 func validateDemand(ctx context.Context, db bun.IDB, lines []DemandLine) (map[int64]variantStockInfo, error) {
@@ -148,8 +152,10 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 			}
 		}
 	}
-	if err := reserveMoves(ctx, tx, firstMoves); err != nil {
-		return nil, err
+	if !in.DeferReservation {
+		if err := reserveMoves(ctx, tx, firstMoves); err != nil {
+			return nil, err
+		}
 	}
 	ids := make([]int64, len(pickings))
 	for i, pk := range pickings {
