@@ -18,11 +18,11 @@ import (
 // into a new package and returns it. A line done in part is split first:
 // the done part goes in the package, the rest stays to do. EINVALID when
 // nothing is done and unpacked, ECONFLICT on a finished transfer. It locks
-// the transfer, its moves and lines.
+// the transfer and its open lines.
 func PutInPack(ctx context.Context, db *bun.DB, pickingID, actorID int64) (*Package, error) {
 	var pkg *Package
 	err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		s, err := loadScanSession(ctx, tx, pickingID, actorID)
+		s, err := loadScanSession(ctx, tx, pickingID, actorID, 0)
 		if err != nil {
 			return err
 		}

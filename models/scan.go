@@ -12,8 +12,8 @@ import (
 )
 
 // Handheld scanning on a transfer (pick, pack, ship, receive). Every scan is
-// one short transaction that locks the transfer, its open moves and their
-// lines (FOR UPDATE), decides, and records the progress on the move lines
+// one short transaction that locks the transfer and its open move lines
+// (FOR UPDATE), decides, and records the progress on the move lines
 // (quantity_done, done_by, date). A wrong scan is refused from inside the
 // transaction, so that nothing it might have written stays, and two pickers
 // on the same transfer queue on its row: they can never count the same
@@ -81,6 +81,9 @@ type scanHeader struct {
 	LocationID  int64  `bun:"location_id"`
 	SourceUsage string `bun:"source_usage"`
 	SourceName  string `bun:"source_name"`
+	// HereName is the full name of the location the picker stands at
+	// (ScanInput.LocationID), "" when none.
+	HereName string `bun:"here_name"`
 }
 
 type scanMove struct {
@@ -125,16 +128,20 @@ type scanSession struct {
 	here     map[int64]map[int64]bool
 }
 
-// loadScanSession locks the transfer, its open moves and their open lines,
-// in that order (validation locks the transfer first too).
-func loadScanSession(ctx context.Context, tx bun.Tx, pickingID, actorID int64) (*scanSession, error) {
+// loadScanSession locks the transfer and its open lines, in that order
+// (validation, packing and every scan lock the transfer first), and reads
+// its open moves; a scan that changes a move's reservation locks that move
+// (lockMove) before the quants, in the reservation engine's order. hereID is
+// the location the picker stands at (0: none).
+func loadScanSession(ctx context.Context, tx bun.Tx, pickingID, actorID, hereID int64) (*scanSession, error) {
 	s := &scanSession{tx: tx, actorID: actorID, now: time.Now(), moveByID: map[int64]*scanMove{}}
 	err := tx.NewRaw(`SELECT sp.id, sp.name, sp.state, pty.kind, pty.allow_extra, sp.location_id,
-			src.usage AS source_usage, src.complete_name AS source_name
+			src.usage AS source_usage, src.complete_name AS source_name,
+			coalesce((SELECT complete_name FROM stock_locations WHERE id = ?), '') AS here_name
 		FROM stock_pickings sp
 		JOIN picking_types pty ON pty.id = sp.picking_type_id
 		JOIN stock_locations src ON src.id = sp.location_id
-		WHERE sp.id = ? FOR UPDATE OF sp`, pickingID).Scan(ctx, &s.h)
+		WHERE sp.id = ? FOR UPDATE OF sp`, hereID, pickingID).Scan(ctx, &s.h)
 	if err != nil {
 		return nil, notFound(err, "The transfer")
 	}
@@ -143,7 +150,7 @@ func loadScanSession(ctx context.Context, tx bun.Tx, pickingID, actorID int64) (
 		JOIN product_variants v ON v.id = sm.variant_id
 		JOIN product_templates pt ON pt.id = v.template_id
 		WHERE sm.picking_id = ? AND sm.state NOT IN ('done', 'cancel')
-		ORDER BY sm.id FOR UPDATE OF sm`, pickingID).Scan(ctx, &s.moves)
+		ORDER BY sm.id`, pickingID).Scan(ctx, &s.moves)
 	if err != nil {
 		return nil, fmt.Errorf("models: scan: lock moves: %w", err)
 	}
@@ -169,6 +176,13 @@ func loadScanSession(ctx context.Context, tx bun.Tx, pickingID, actorID int64) (
 		}
 	}
 	return s, nil
+}
+
+// lockMove locks a move before its reservation changes, so that the
+// scheduled "check availability" cannot reserve for it at the same time.
+func (s *scanSession) lockMove(ctx context.Context, m *scanMove) error {
+	_, err := s.tx.NewRaw("SELECT id FROM stock_moves WHERE id = ? FOR UPDATE", m.ID).Exec(ctx)
+	return wrapErr(err, "scan: lock move")
 }
 
 // open refuses scans on a transfer that is finished.
@@ -234,6 +248,12 @@ func (s *scanSession) sourceTree(ctx context.Context) (map[int64]bool, error) {
 	return s.subtree, nil
 }
 
+// isHere says whether a line's location is the one the picker stands at,
+// or under it (by name: the lines carry their location's full name).
+func (s *scanSession) isHere(l *scanLine) bool {
+	return s.h.HereName != "" && (l.LocationName == s.h.HereName || strings.HasPrefix(l.LocationName, s.h.HereName+"/"))
+}
+
 // placesUnder returns the source locations at or under loc: scanning a
 // zone counts as standing at each of its shelves.
 func (s *scanSession) placesUnder(ctx context.Context, loc int64) (map[int64]bool, error) {
@@ -275,8 +295,8 @@ func (s *scanSession) placesUnder(ctx context.Context, loc int64) (map[int64]boo
 // screen opens). Refused scans (product not in the transfer, location outside
 // its source, more than the demand unless the operation type allows extra,
 // a serial already scanned or not in stock, a lot of another product) come
-// back with OK false and change nothing. It locks the transfer, its open
-// moves and lines, and the quants whose reservation it moves. ENOTFOUND when
+// back with OK false and change nothing. It locks the transfer and its open
+// lines, and the move and quants whose reservation it changes. ENOTFOUND when
 // there is no such transfer.
 func ScanInTransfer(ctx context.Context, db *bun.DB, pickingID int64, in ScanInput, actorID int64) (ScanResult, error) {
 	keep := ScanResult{LocationID: in.LocationID, ProductID: in.ProductID}
@@ -298,7 +318,7 @@ func ScanInTransfer(ctx context.Context, db *bun.DB, pickingID int64, in ScanInp
 	}
 	var res ScanResult
 	err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		s, err := loadScanSession(ctx, tx, pickingID, actorID)
+		s, err := loadScanSession(ctx, tx, pickingID, actorID, in.LocationID)
 		if err != nil {
 			return err
 		}
@@ -459,16 +479,12 @@ func (s *scanSession) location(ctx context.Context, res ScanResult, loc scanMatc
 	if !s.fromStock() {
 		return res, refuse("%s: the goods of this receipt come from %s. Scan the products.", loc.Label, s.h.SourceName)
 	}
-	tree, err := s.sourceTree(ctx)
+	here, err := s.placesUnder(ctx, loc.ID) // also loads the source's tree
 	if err != nil {
 		return res, err
 	}
-	if !tree[loc.ID] {
+	if !s.subtree[loc.ID] {
 		return res, refuse("%s is outside %s, where this transfer takes goods from.", loc.Label, s.h.SourceName)
-	}
-	here, err := s.placesUnder(ctx, loc.ID)
-	if err != nil {
-		return res, err
 	}
 	res.LocationID, res.LocationName, res.ProductID = loc.ID, loc.Label, 0
 	n := 0

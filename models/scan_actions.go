@@ -24,11 +24,12 @@ type LineAction struct {
 // same rules as scans apply (within the demand unless the operation type
 // allows extra, within what the source holds, a serial is one unit, a lot or
 // serial must be known first); refusals come back with OK false and change
-// nothing. It locks the transfer, its moves and lines.
+// nothing. It locks the transfer and its open lines, and the move and quant
+// whose reservation it changes.
 func SetLineDone(ctx context.Context, db *bun.DB, pickingID, lineID int64, a LineAction, actorID int64) (ScanResult, error) {
 	var res ScanResult
 	err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		s, err := loadScanSession(ctx, tx, pickingID, actorID)
+		s, err := loadScanSession(ctx, tx, pickingID, actorID, 0)
 		if err != nil {
 			return err
 		}
@@ -108,6 +109,9 @@ func (s *scanSession) setLine(ctx context.Context, lineID int64, a LineAction) (
 			more := target.Sub(l.Reserved)
 			if m.ProcureMethod != MakeToStock || l.PackageID != nil {
 				return res, refuse("Only %s %s were brought here for this transfer.", l.Reserved, m.label())
+			}
+			if err := s.lockMove(ctx, m); err != nil {
+				return res, err
 			}
 			r, err := s.tx.NewRaw(`UPDATE stock_quants SET reserved_quantity = reserved_quantity + ?
 				WHERE variant_id = ? AND location_id = ? AND lot_id IS NOT DISTINCT FROM ? AND package_id IS NULL

@@ -51,13 +51,6 @@ func (s *scanSession) countFromStock(ctx context.Context, moves []*scanMove, lot
 			}
 		}
 	}
-	var here map[int64]bool
-	if locID != 0 {
-		var err error
-		if here, err = s.placesUnder(ctx, locID); err != nil {
-			return nil, err
-		}
-	}
 	// Within the reservation first.
 	rest := qty
 	var planned []*scanLine
@@ -70,7 +63,7 @@ func (s *scanSession) countFromStock(ctx context.Context, moves []*scanMove, lot
 		if !rest.IsPositive() {
 			break
 		}
-		if l.VariantID != m0.VariantID || l.ResultPackageID != nil || (here != nil && !here[l.LocationID]) {
+		if l.VariantID != m0.VariantID || l.ResultPackageID != nil || (locID != 0 && !s.isHere(l)) {
 			continue
 		}
 		if lotID != nil && (l.LotID == nil || *l.LotID != *lotID) {
@@ -254,6 +247,9 @@ func (s *scanSession) reserveMore(ctx context.Context, m *scanMove, lotID *int64
 	}
 	if len(locs) == 0 {
 		return nil, s.whereToTake(ctx, m, lotID, locID)
+	}
+	if err := s.lockMove(ctx, m); err != nil {
+		return nil, err
 	}
 	var quants []struct {
 		ID         int64  `bun:"id"`

@@ -54,13 +54,13 @@ func BenchmarkScanRequest50Pickers(b *testing.B) {
 		path string
 		skus []string
 		loc  string
+		csrf string
 	}
 	var stockID string
 	if err := app.DB.NewRaw("SELECT id::text FROM stock_locations WHERE id = ?", *wh.StockLocationID).Scan(ctx, &stockID); err != nil {
 		b.Fatal(err)
 	}
 	pickers := make([]*picker, benchPickers)
-	login := app.LoginAs(b, models.RoleWarehouse)
 	for i := range pickers {
 		var ids []int64
 		err := app.DB.NewRaw(`WITH t AS (
@@ -88,19 +88,16 @@ func BenchmarkScanRequest50Pickers(b *testing.B) {
 			b.Fatal(err)
 		}
 		p.path = fmt.Sprintf("/scan/transfers/%d/scan", pks[0].ID)
-		// Each handheld is the warehouse user's own session (one login,
-		// its cookie shared: the server sees the same user on 50 devices).
-		p.c = login
+		// Each handheld has its own session (the warehouse user logged in
+		// on 50 devices).
+		p.c = app.LoginAs(b, models.RoleWarehouse)
+		p.c.Get("/scan")
+		p.csrf = p.c.CSRF()
 		pickers[i] = p
-	}
-	csrf := login.CSRF()
-	if csrf == "" {
-		login.Get("/scan")
-		csrf = login.CSRF()
 	}
 
 	scan := func(p *picker, n int) (time.Duration, error) {
-		form := url.Values{"_csrf": {csrf}, "code": {p.skus[n%len(p.skus)]}, "location_id": {p.loc}, "location_name": {"WH/Stock"}}
+		form := url.Values{"_csrf": {p.csrf}, "code": {p.skus[n%len(p.skus)]}, "location_id": {p.loc}, "location_name": {"WH/Stock"}}
 		req, err := http.NewRequest(http.MethodPost, app.URL+p.path, strings.NewReader(form.Encode()))
 		if err != nil {
 			return 0, err
@@ -216,4 +213,79 @@ func databaseCPU(b *testing.B, app *testapp.App) time.Duration {
 		ticks += u + st
 	}
 	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
+}
+
+// BenchmarkScanModel50Pickers is the scan without HTTP: the models
+// operations a scan request runs (ScanInTransfer, then GetScanTransfer for
+// the answer), 50 pickers at once on their own transfers, with a pool of
+// 40 database connections. The difference with BenchmarkScanRequest50Pickers
+// is the web layer (session, user, CSRF, rendering, HTTP).
+func BenchmarkScanModel50Pickers(b *testing.B) {
+	ctx := context.Background()
+	db, wh, ids := benchStock(b, benchPickers)
+	type picker struct {
+		pk  int64
+		sku string
+	}
+	pickers := make([]picker, len(ids))
+	for i, id := range ids {
+		pks, err := models.CreateDeliveryChain(ctx, db, models.ProcurementInput{WarehouseID: wh.ID, Origin: "BENCH",
+			Lines: []models.DemandLine{{VariantID: id, Quantity: decimal.NewFromInt(1_000_000), Description: "bench"}}}, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pickers[i].pk = pks[0].ID
+		if err := db.NewRaw("SELECT sku FROM product_variants WHERE id = ?", id).Scan(ctx, &pickers[i].sku); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed error
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i, p := range pickers {
+		n := b.N / len(pickers)
+		if i < b.N%len(pickers) {
+			n++
+		}
+		wg.Add(1)
+		go func(p picker, n int) {
+			defer wg.Done()
+			mine := make([]time.Duration, 0, n)
+			for range n {
+				start := time.Now()
+				res, err := models.ScanInTransfer(ctx, db, p.pk, models.ScanInput{Code: p.sku, LocationID: *wh.StockLocationID}, 0)
+				if err == nil && !res.OK {
+					err = fmt.Errorf("refused: %s", res.Message)
+				}
+				if err == nil {
+					_, err = models.GetScanTransfer(ctx, db, p.pk)
+				}
+				if err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+					return
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}(p, n)
+	}
+	wg.Wait()
+	b.StopTimer()
+	if failed != nil {
+		b.Fatal(failed)
+	}
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		q := func(f float64) float64 {
+			return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))].Microseconds()) / 1000
+		}
+		b.ReportMetric(q(0.50), "p50-ms")
+		b.ReportMetric(q(0.99), "p99-ms")
+	}
 }

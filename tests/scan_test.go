@@ -178,8 +178,12 @@ func TestScanTransferScreen(t *testing.T) {
 	if r := hx(t, c, base+"/line", url.Values{"line": {lineID}, "action": {"set"}, "qty": {"3"}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("typed more than the demand: %d", r.StatusCode)
 	}
-	if r := hx(t, c, base+"/line", url.Values{"line": {lineID}, "action": {"all"}}); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Screen mug: 2 / 2") {
+	r = hx(t, c, base+"/line", url.Values{"line": {lineID}, "action": {"all"}, "location_id": {loc}, "location_name": {"WH/Stock"}})
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Screen mug: 2 / 2") {
 		t.Fatalf("all: %d %s", r.StatusCode, r.Body)
+	}
+	if got := scanDoc(t, r.Body).Find(`#scan-state input[name=location_id]`).AttrOr("value", ""); got != loc {
+		t.Fatalf("after a line action the screen forgot where the picker stands: %q", got)
 	}
 	// Another picker's screen sees the progress.
 	other := app.LoginAs(t, models.RoleAdmin)
