@@ -8,6 +8,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
@@ -24,6 +25,11 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*bun.DB, error) {
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	// Bun writes the arguments into the SQL text itself, so every statement
+	// is new to pgx: preparing and caching them would cost a round trip (and
+	// a deallocation) per query for nothing. The simple protocol sends each
+	// query in one message.
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("models: open pool: %w", err)
