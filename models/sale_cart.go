@@ -149,7 +149,7 @@ func AddToCart(ctx context.Context, db *bun.DB, owner CartOwner, variantID int64
 	}
 	cart := &Cart{}
 	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		vs, err := loadVariantPrices(ctx, tx, []int64{variantID})
+		vs, err := loadVariantPrices(ctx, tx, []int64{variantID}, true)
 		if err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func SetCartQuantity(ctx context.Context, db *bun.DB, owner CartOwner, lineID in
 				return fmt.Errorf("models: remove cart line: %w", err)
 			}
 		} else {
-			vs, err := loadVariantPrices(ctx, tx, []int64{variantID})
+			vs, err := loadVariantPrices(ctx, tx, []int64{variantID}, true)
 			if err != nil {
 				return err
 			}
@@ -357,7 +357,7 @@ func MergeCartOnLogin(ctx context.Context, db *bun.DB, guestCartID int64, user *
 		for i, l := range lines {
 			ids[i] = *l.VariantID
 		}
-		vs, err := loadVariantPrices(ctx, tx, ids)
+		vs, err := loadVariantPrices(ctx, tx, ids, true)
 		if err != nil {
 			return err
 		}

@@ -135,19 +135,26 @@ type variantPrice struct {
 	Active     bool            `bun:"active"`
 }
 
+// variantName is the SQL for a variant's description: "Product (M, Blue)".
+const variantName = `t.name || coalesce(' (' || (SELECT string_agg(av.name, ', ' ORDER BY a.sequence, a.id)
+		           FROM product_variant_values vv JOIN product_attribute_values av ON av.id = vv.value_id
+		           JOIN product_attributes a ON a.id = av.attribute_id WHERE vv.variant_id = v.id) || ')', '')`
+
 // loadVariantPrices returns the selling price, weight, volume and taxes of
-// variants, with a description "Product (M, Blue)".
-func loadVariantPrices(ctx context.Context, db bun.IDB, ids []int64) (map[int64]variantPrice, error) {
+// variants, with their description when names is set (it costs a sub-query
+// per variant; recomputing a cart does not need it).
+func loadVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool) (map[int64]variantPrice, error) {
 	out := make(map[int64]variantPrice, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
+	name := "t.name"
+	if names {
+		name = variantName
+	}
 	var rows []variantPrice
 	err := db.NewRaw(`
-		SELECT v.id, v.template_id,
-		       t.name || coalesce(' (' || (SELECT string_agg(av.name, ', ' ORDER BY a.sequence, a.id)
-		           FROM product_variant_values vv JOIN product_attribute_values av ON av.id = vv.value_id
-		           JOIN product_attributes a ON a.id = av.attribute_id WHERE vv.variant_id = v.id) || ')', '') AS name,
+		SELECT v.id, v.template_id, `+name+` AS name,
 		       t.list_price + v.price_extra AS price,
 		       coalesce(v.weight, t.weight) AS weight, t.volume,
 		       coalesce((SELECT array_agg(x.tax_id ORDER BY tx.sequence, tx.id) FROM product_template_taxes x
@@ -221,13 +228,13 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 		}
 	}
 	var err error
-	if p.variants, err = loadVariantPrices(ctx, tx, variantIDs); err != nil {
+	if p.variants, err = loadVariantPrices(ctx, tx, variantIDs, false); err != nil {
 		return nil, err
 	}
 	if o.IsCart() {
 		for _, l := range products {
 			v := p.variants[*l.VariantID]
-			l.PriceUnit, l.TaxIDs, l.Description = v.Price, v.TaxIDs, v.Name
+			l.PriceUnit, l.TaxIDs = v.Price, v.TaxIDs
 		}
 	}
 	if o.ShippingPartnerID != nil {
@@ -330,7 +337,7 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 	// Write: product lines in one statement, derived lines rebuilt.
 	if len(products) > 0 {
 		if _, err := tx.NewUpdate().Model(&products).
-			Column("price_unit", "tax_ids", "description", "price_subtotal", "price_tax", "price_total").
+			Column("price_unit", "tax_ids", "price_subtotal", "price_tax", "price_total").
 			Set("updated_at = now()").Bulk().Exec(ctx); err != nil {
 			return nil, fmt.Errorf("models: update order lines: %w", err)
 		}

@@ -243,9 +243,19 @@ func (d *OrderDetail) CanConfirm() bool {
 	return !d.IsCart() && (d.Order.State == OrderDraft || d.Order.State == OrderSent)
 }
 
-// CanCancel reports whether the cancel action is offered (CancelOrder still
-// refuses a shipped or paid order, with the reason).
-func (d *OrderDetail) CanCancel() bool { return !d.IsCart() && d.Order.State != OrderCancel }
+// CanCancel reports whether the cancel action is offered: not for a paid
+// order nor one with a done transfer (CancelOrder refuses those too).
+func (d *OrderDetail) CanCancel() bool {
+	if d.IsCart() || d.Order.State == OrderCancel || d.Order.AmountPaid.IsPositive() {
+		return false
+	}
+	for _, t := range d.Transfers {
+		if t.State == StateDone {
+			return false
+		}
+	}
+	return true
+}
 
 // CanEdit reports whether the order is a quotation the sales rep may edit.
 func (d *OrderDetail) CanEdit() bool { return quotationEditable(d.Order) }
@@ -513,7 +523,7 @@ func parseQuotation(ctx context.Context, db bun.IDB, in QuotationInput, current 
 		ids = append(ids, l.VariantID)
 	}
 	var err error
-	if out.variants, err = loadVariantPrices(ctx, db, ids); err != nil {
+	if out.variants, err = loadVariantPrices(ctx, db, ids, true); err != nil {
 		return nil, err
 	}
 	seen := map[int64]int{}
