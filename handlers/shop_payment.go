@@ -20,7 +20,11 @@ import (
 // PayTestPage shows the card form, or the payment's state when it is no
 // longer open (a payment is never made twice).
 func (h *Handler) PayTestPage(c echo.Context) error {
-	co, err := models.GetTestCardCheckout(c.Request().Context(), h.db, c.Param("reference"))
+	ref, err := models.TestCardReference(c.Request().Context(), h.db, c.Param("reference"))
+	if err != nil {
+		return err
+	}
+	co, err := models.GetTestCardCheckout(c.Request().Context(), h.db, ref)
 	if err != nil {
 		return err
 	}
@@ -36,7 +40,11 @@ func (h *Handler) PayTestPage(c echo.Context) error {
 // webhook and the shopper goes to the order page, or to the 3-D Secure
 // challenge first.
 func (h *Handler) PayTestCharge(c echo.Context) error {
-	ch, err := models.ChargeTestCard(c.Request().Context(), h.db, c.Param("reference"), models.CardInput{
+	ref, err := models.TestCardReference(c.Request().Context(), h.db, c.Param("reference"))
+	if err != nil {
+		return err
+	}
+	ch, err := models.ChargeTestCard(c.Request().Context(), h.db, ref, models.CardInput{
 		Number: c.FormValue("card_number"), Expiry: c.FormValue("expiry"), CVC: c.FormValue("cvc"), Name: c.FormValue("card_name"),
 	})
 	if err != nil {
@@ -45,14 +53,18 @@ func (h *Handler) PayTestCharge(c echo.Context) error {
 	}
 	h.notifyTestCard(c, ch)
 	if ch.Challenge != "" {
-		return redirect(c, "/pay/test/"+url.PathEscape(ch.Checkout.Transaction.Reference)+"/3ds?challenge="+url.QueryEscape(ch.Challenge))
+		return redirect(c, "/pay/test/"+url.PathEscape(models.TestCardSessionID(ch.Checkout.Transaction))+"/3ds?challenge="+url.QueryEscape(ch.Challenge))
 	}
 	return redirect(c, shop.OrderURL(ch.Checkout.Order))
 }
 
 // PayTest3DS shows the 3-D Secure challenge of a card that asked for it.
 func (h *Handler) PayTest3DS(c echo.Context) error {
-	ch, last4, err := models.CheckTestCardChallenge(c.Request().Context(), h.db, c.Param("reference"), c.QueryParam("challenge"))
+	ref, err := models.TestCardReference(c.Request().Context(), h.db, c.Param("reference"))
+	if err != nil {
+		return err
+	}
+	ch, last4, err := models.CheckTestCardChallenge(c.Request().Context(), h.db, ref, c.QueryParam("challenge"))
 	if err != nil {
 		return h.payProblem(c, ch, err, shop.PayData{Step: shop.PayStepChallenge}, http.StatusOK)
 	}
@@ -63,7 +75,11 @@ func (h *Handler) PayTest3DS(c echo.Context) error {
 // PayTest3DSComplete completes or fails the challenge; the provider reports
 // the result and the shopper returns to the order page.
 func (h *Handler) PayTest3DSComplete(c echo.Context) error {
-	ch, err := models.AuthenticateTestCard(c.Request().Context(), h.db, c.Param("reference"), c.FormValue("challenge"), c.FormValue("result") == "complete")
+	ref, err := models.TestCardReference(c.Request().Context(), h.db, c.Param("reference"))
+	if err != nil {
+		return err
+	}
+	ch, err := models.AuthenticateTestCard(c.Request().Context(), h.db, ref, c.FormValue("challenge"), c.FormValue("result") == "complete")
 	if err != nil {
 		return h.payProblem(c, ch, err, shop.PayData{Step: shop.PayStepChallenge}, http.StatusUnprocessableEntity)
 	}
@@ -74,7 +90,11 @@ func (h *Handler) PayTest3DSComplete(c echo.Context) error {
 // PayTestCancel is "Cancel and return to the shop": the provider reports
 // the cancellation and the shopper returns to the order page.
 func (h *Handler) PayTestCancel(c echo.Context) error {
-	ch, err := models.CancelTestCard(c.Request().Context(), h.db, c.Param("reference"))
+	ref, err := models.TestCardReference(c.Request().Context(), h.db, c.Param("reference"))
+	if err != nil {
+		return err
+	}
+	ch, err := models.CancelTestCard(c.Request().Context(), h.db, ref)
 	if err != nil {
 		return err
 	}

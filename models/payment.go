@@ -2,8 +2,12 @@ package models
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
@@ -23,7 +27,7 @@ type paymentFlow struct {
 // reports the result with a signed webhook (see payment_testcard.go).
 var paymentFlows = map[string]paymentFlow{
 	ProviderTestCard: {startState: TxDraft, payURL: func(t *PaymentTransaction) string {
-		return "/pay/test/" + url.PathEscape(t.Reference)
+		return "/pay/test/" + url.PathEscape(TestCardSessionID(t))
 	}},
 	ProviderWire: {startState: TxPending, payURL: func(*PaymentTransaction) string { return "" }},
 	ProviderCOD:  {startState: TxPending, confirmOnStart: true, payURL: func(*PaymentTransaction) string { return "" }},
@@ -257,4 +261,35 @@ func refreshPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	}
 	_, err = tx.NewUpdate().Model(o).Column("amount_paid", "payment_status").Set("updated_at = now()").WherePK().Exec(ctx)
 	return err
+}
+
+// TestCardSessionID is the id of a test card payment page, as a hosted
+// provider gives its checkout sessions: the transaction reference and a
+// signature with the provider's secret, so that nobody can open (or
+// cancel) a payment by guessing its reference. t needs its Provider.
+func TestCardSessionID(t *PaymentTransaction) string {
+	return t.Reference + "." + testCardSessionSig(t.Provider.WebhookSecret, t.Reference)
+}
+
+func testCardSessionSig(secret, reference string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("payment-page:" + reference))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// TestCardReference checks a payment page id and returns the transaction
+// reference it stands for; ENOTFOUND when it is not one we gave out.
+func TestCardReference(ctx context.Context, db bun.IDB, sessionID string) (string, error) {
+	i := strings.LastIndexByte(sessionID, '.')
+	if i <= 0 {
+		return "", Errorf(ENOTFOUND, "The payment was not found.")
+	}
+	ref, sig := sessionID[:i], sessionID[i+1:]
+	var secret string
+	err := db.NewRaw(`SELECT p.webhook_secret FROM payment_transactions t JOIN payment_providers p ON p.id = t.provider_id
+		WHERE t.reference = ? AND p.code = ?`, ref, ProviderTestCard).Scan(ctx, &secret)
+	if err != nil || !hmac.Equal([]byte(sig), []byte(testCardSessionSig(secret, ref))) {
+		return "", Errorf(ENOTFOUND, "The payment was not found.")
+	}
+	return ref, nil
 }

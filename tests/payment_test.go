@@ -83,7 +83,7 @@ func placeTestCardOrder(t *testing.T, app *testapp.App, variant int64) (*models.
 	if err != nil {
 		t.Fatalf("place: %v", err)
 	}
-	if pl.PayURL != "/pay/test/"+pl.Transaction.Reference {
+	if pl.PayURL != "/pay/test/"+models.TestCardSessionID(pl.Transaction) || !strings.HasPrefix(pl.PayURL, "/pay/test/"+pl.Transaction.Reference+".") {
 		t.Fatalf("pay URL %q", pl.PayURL)
 	}
 	return pl.Order, pl.Transaction
@@ -93,7 +93,7 @@ func placeTestCardOrder(t *testing.T, app *testapp.App, variant int64) (*models.
 func samplePaymentReference(t *testing.T, app *testapp.App) string {
 	t.Helper()
 	_, tx := placeTestCardOrder(t, app, stockedVariant(t, app))
-	return tx.Reference
+	return models.TestCardSessionID(tx)
 }
 
 func (e *payEnv) reload() (*models.SaleOrder, *models.PaymentTransaction) {
@@ -127,7 +127,7 @@ func (e *payEnv) count(query string, args ...any) int {
 	return n
 }
 
-func (e *payEnv) payURL() string { return "/pay/test/" + e.tx.Reference }
+func (e *payEnv) payURL() string { return "/pay/test/" + models.TestCardSessionID(e.tx) }
 
 func validCard(number string) url.Values {
 	return url.Values{"card_number": {number}, "expiry": {time.Now().AddDate(2, 0, 0).Format("01/06")}, "cvc": {"123"}, "card_name": {"Ada Shopper"}}
@@ -213,6 +213,16 @@ func TestPayTestCardSuccess(t *testing.T) {
 	}
 	if r := c.Get("/pay/test/S99999-1"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown reference: %d", r.StatusCode)
+	}
+	// The page is addressed by a signed id: a guessed reference, or a
+	// forged signature, opens (and cancels) nothing.
+	for _, id := range []string{e.tx.Reference, e.tx.Reference + ".0123456789abcdef0123456789abcdef"} {
+		if r := c.Get("/pay/test/" + id); r.StatusCode != http.StatusNotFound {
+			t.Errorf("payment page %s: %d, want 404", id, r.StatusCode)
+		}
+		if r := c.PostForm("/pay/test/"+id+"/cancel", url.Values{}); r.StatusCode != http.StatusNotFound {
+			t.Errorf("cancel through %s: %d, want 404", id, r.StatusCode)
+		}
 	}
 }
 
