@@ -92,6 +92,7 @@ func (h *Handler) dynamic() []echo.MiddlewareFunc {
 				return models.Errorf(models.EFORBIDDEN, "This form has expired or did not come from this site. Reload the page and try again.")
 			},
 		}),
+		h.keepAlive,
 		h.authenticate,
 	}
 }
