@@ -13,24 +13,48 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// paymentFlow is how a provider's payments start: the state a new
-// transaction takes, whether the order is confirmed without waiting for the
-// money (cash on delivery), and the page the shopper pays on.
-type paymentFlow struct {
-	startState     string
-	confirmOnStart bool
-	payURL         func(t *PaymentTransaction) string
+// PaymentMethod is what Orderflow needs to know of a payment provider to
+// start a payment: the state a new transaction takes, whether the order is
+// confirmed without waiting for the money (cash on delivery), and the page
+// the shopper pays on ("" to show the order page). What the provider says
+// afterwards reaches SetTransactionState (by webhook, or from the back
+// office for a wire transfer).
+type PaymentMethod interface {
+	StartState() string
+	ConfirmOnStart() bool
+	PayURL(t *PaymentTransaction) string
 }
 
-// paymentFlows are the built-in providers. The test card provider behaves
-// like a hosted-payment provider: the shopper pays on its page and it
-// reports the result with a signed webhook (see payment_testcard.go).
-var paymentFlows = map[string]paymentFlow{
-	ProviderTestCard: {startState: TxDraft, payURL: func(t *PaymentTransaction) string {
-		return "/pay/test/" + url.PathEscape(TestCardSessionID(t))
-	}},
-	ProviderWire: {startState: TxPending, payURL: func(*PaymentTransaction) string { return "" }},
-	ProviderCOD:  {startState: TxPending, confirmOnStart: true, payURL: func(*PaymentTransaction) string { return "" }},
+// testCardMethod behaves like a hosted-payment provider: the shopper pays on
+// its page and it reports the result with a signed webhook (see
+// payment_testcard.go).
+type testCardMethod struct{}
+
+func (testCardMethod) StartState() string   { return TxDraft }
+func (testCardMethod) ConfirmOnStart() bool { return false }
+func (testCardMethod) PayURL(t *PaymentTransaction) string {
+	return "/pay/test/" + url.PathEscape(TestCardSessionID(t))
+}
+
+// wireMethod waits for the money; the back office marks it received.
+type wireMethod struct{}
+
+func (wireMethod) StartState() string                { return TxPending }
+func (wireMethod) ConfirmOnStart() bool              { return false }
+func (wireMethod) PayURL(*PaymentTransaction) string { return "" }
+
+// codMethod ships first: the courier collects the money.
+type codMethod struct{}
+
+func (codMethod) StartState() string                { return TxPending }
+func (codMethod) ConfirmOnStart() bool              { return true }
+func (codMethod) PayURL(*PaymentTransaction) string { return "" }
+
+// paymentMethods are the built-in providers, by code.
+var paymentMethods = map[string]PaymentMethod{
+	ProviderTestCard: testCardMethod{},
+	ProviderWire:     wireMethod{},
+	ProviderCOD:      codMethod{},
 }
 
 // ListPaymentProviders returns the providers, enabled ones only when asked.
@@ -90,7 +114,7 @@ func startTransaction(ctx context.Context, tx bun.IDB, o *SaleOrder, p *PaymentP
 		return nil, err
 	}
 	t := &PaymentTransaction{Reference: fmt.Sprintf("%s-%d", o.Number(), n+1), OrderID: o.ID, ProviderID: p.ID, Amount: amount,
-		CurrencyCode: o.CurrencyCode, State: paymentFlows[p.Code].startState, Provider: p}
+		CurrencyCode: o.CurrencyCode, State: paymentMethods[p.Code].StartState(), Provider: p}
 	if actorID != 0 {
 		t.CreatedBy = &actorID
 	}

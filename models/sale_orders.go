@@ -110,8 +110,7 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode str
 			return err
 		}
 		out.Transaction = t
-		flow := paymentFlows[provider.Code]
-		if t.State != TxDraft && t.State != TxPending || flow.confirmOnStart {
+		if t.State != TxDraft && t.State != TxPending || paymentMethods[provider.Code].ConfirmOnStart() {
 			return afterPayment(ctx, tx, co, o, actorID)
 		}
 		return nil
@@ -121,7 +120,7 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode str
 	}
 	reserveConfirmed(ctx, db, later, actorID)
 	if t := out.Transaction; t != nil && t.State == TxDraft {
-		out.PayURL = paymentFlows[t.Provider.Code].payURL(t)
+		out.PayURL = paymentMethods[t.Provider.Code].PayURL(t)
 	}
 	return out, nil
 }

@@ -87,7 +87,7 @@ func (t *PaymentTransaction) PayURL() string {
 	if t == nil || t.State != TxDraft || t.Provider == nil {
 		return ""
 	}
-	return paymentFlows[t.Provider.Code].payURL(t)
+	return paymentMethods[t.Provider.Code].PayURL(t)
 }
 
 // ShopOrderView is what the order status page shows: the order with its
