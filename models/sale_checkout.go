@@ -287,9 +287,9 @@ func orderShippingBasis(ctx context.Context, db bun.IDB, o *SaleOrder) (Shipping
 	return b, nil
 }
 
-// SetOrderCarrier chooses the shipping method of a draft order (a cart or
-// a quotation); the shipping line is added or replaced.
-func SetOrderCarrier(ctx context.Context, db *bun.DB, orderID, carrierID int64) (*Cart, error) {
+// editOrder locks an order, lets edit change it (or refuse) and recomputes
+// its amounts, in one transaction; op names the operation for errors.
+func editOrder(ctx context.Context, db *bun.DB, orderID int64, op string, edit func(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder) error) (*Cart, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
@@ -300,6 +300,23 @@ func SetOrderCarrier(ctx context.Context, db *bun.DB, orderID, carrierID int64) 
 		if err != nil {
 			return err
 		}
+		if err := edit(ctx, tx, co, o); err != nil {
+			return err
+		}
+		cart.Order = o
+		cart.Notices, err = recomputeOrder(ctx, tx, co, o)
+		return err
+	})
+	if err != nil {
+		return nil, wrapOp(err, op)
+	}
+	return cart, nil
+}
+
+// SetOrderCarrier chooses the shipping method of a draft order (a cart or
+// a quotation); the shipping line is added or replaced.
+func SetOrderCarrier(ctx context.Context, db *bun.DB, orderID, carrierID int64) (*Cart, error) {
+	return editOrder(ctx, db, orderID, "set shipping method", func(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder) error {
 		if o.State != OrderDraft && o.State != OrderSent || o.PlacedAt != nil {
 			return Errorf(ECONFLICT, "The shipping method of %s can no longer change.", o.Number())
 		}
@@ -315,14 +332,8 @@ func SetOrderCarrier(ctx context.Context, db *bun.DB, orderID, carrierID int64) 
 			return &Error{Code: EINVALID, Message: ErrorMessage(err), Fields: map[string]string{"carrier_id": ErrorMessage(err)}}
 		}
 		o.CarrierID = &c.ID
-		cart.Order = o
-		cart.Notices, err = recomputeOrder(ctx, tx, co, o)
-		return err
+		return nil
 	})
-	if err != nil {
-		return nil, wrapOp(err, "set shipping method")
-	}
-	return cart, nil
 }
 
 // ApplyCoupon applies a promotion code to a draft order.
@@ -331,16 +342,7 @@ func ApplyCoupon(ctx context.Context, db *bun.DB, orderID int64, code string) (*
 	if code == "" {
 		return nil, &Error{Code: EINVALID, Message: "Enter a code.", Fields: map[string]string{"code": "Enter a code."}}
 	}
-	co, err := GetCompany(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	cart := &Cart{}
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		o, err := lockOrder(ctx, tx, orderID)
-		if err != nil {
-			return err
-		}
+	return editOrder(ctx, db, orderID, "apply code", func(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder) error {
 		if o.State != OrderDraft || o.PlacedAt != nil {
 			return Errorf(ECONFLICT, "Codes can no longer be added to %s.", o.Number())
 		}
@@ -359,40 +361,19 @@ func ApplyCoupon(ctx context.Context, db *bun.DB, orderID int64, code string) (*
 			return &Error{Code: EINVALID, Message: msg, Fields: map[string]string{"code": msg}}
 		}
 		o.CouponID = &cp.ID
-		cart.Order = o
-		cart.Notices, err = recomputeOrder(ctx, tx, co, o)
-		return err
+		return nil
 	})
-	if err != nil {
-		return nil, wrapOp(err, "apply code")
-	}
-	return cart, nil
 }
 
 // RemoveCoupon takes the promotion code off a draft order.
 func RemoveCoupon(ctx context.Context, db *bun.DB, orderID int64) (*Cart, error) {
-	co, err := GetCompany(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	cart := &Cart{}
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		o, err := lockOrder(ctx, tx, orderID)
-		if err != nil {
-			return err
-		}
+	return editOrder(ctx, db, orderID, "remove code", func(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder) error {
 		if o.State != OrderDraft || o.PlacedAt != nil {
 			return Errorf(ECONFLICT, "The code of %s can no longer change.", o.Number())
 		}
 		o.CouponID = nil
-		cart.Order = o
-		cart.Notices, err = recomputeOrder(ctx, tx, co, o)
-		return err
+		return nil
 	})
-	if err != nil {
-		return nil, wrapOp(err, "remove code")
-	}
-	return cart, nil
 }
 
 // lockOrder loads an order and locks its row until the transaction ends.

@@ -113,32 +113,10 @@ func encode(l models.Label) (barcode.Barcode, int, int, error) {
 	return bc, 10, 10, err
 }
 
-// drawBars draws the dark modules of a 1-D barcode as filled rectangles
-// (vectors print sharp at any resolution), centred in width, with the
-// module no wider than the nominal 0.33 mm and the quiet zones kept clear.
+// drawBars draws a label's barcode: the nominal module (0.33 mm) at most,
+// barHeight high (see bars).
 func drawBars(f *fpdf.Fpdf, bc barcode.Barcode, x, y, width float64, quietLeft, quietRight int) {
-	b := bc.Bounds()
-	modules := b.Dx()
-	module := min(maxModuleMM, width/float64(modules+quietLeft+quietRight))
-	total := float64(modules+quietLeft+quietRight) * module
-	start := x + (width-total)/2 + float64(quietLeft)*module
-	f.SetFillColor(0, 0, 0)
-	dark := func(i int) bool {
-		r, _, _, _ := bc.At(b.Min.X+i, b.Min.Y).RGBA()
-		return r < 0x8000
-	}
-	for i := 0; i < modules; {
-		if !dark(i) {
-			i++
-			continue
-		}
-		j := i
-		for j < modules && dark(j) {
-			j++
-		}
-		f.Rect(start+float64(i)*module, y, float64(j-i)*module, barHeight, "F")
-		i = j
-	}
+	bars(f, bc, x, y, width, barHeight, maxModuleMM, quietLeft, quietRight)
 }
 
 // fit shortens s with an ellipsis until it fits width with the current font.

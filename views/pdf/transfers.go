@@ -60,6 +60,9 @@ func drawCode(f *fpdf.Fpdf, code, symbology string, x, y, width, height, maxModu
 	return true
 }
 
+// bars draws the dark modules of a 1-D barcode as filled rectangles
+// (vectors print sharp at any resolution), centred in width, with the
+// module no wider than maxModule and the quiet zones kept clear.
 func bars(f *fpdf.Fpdf, bc barcode.Barcode, x, y, width, height, maxModule float64, quietLeft, quietRight int) {
 	b := bc.Bounds()
 	modules := b.Dx()
