@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"log/slog"
+	"orderflow/models"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -35,6 +36,7 @@ type Handler struct {
 	sessions *scs.SessionManager
 	log      *slog.Logger
 	routes   []RouteInfo
+	refs     *models.RefCache // company, carriers, providers and taxes, kept current by a query hook
 }
 
 // New builds the Echo server with every route and middleware.
@@ -42,7 +44,7 @@ func New(cfg Config, db *bun.DB, sessions *scs.SessionManager, log *slog.Logger)
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "10M"
 	}
-	h := &Handler{cfg: cfg, db: db, sessions: sessions, log: log}
+	h := &Handler{cfg: cfg, db: db, sessions: sessions, log: log, refs: models.NewRefCache(db)}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

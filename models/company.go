@@ -36,29 +36,16 @@ type Company struct {
 // defaultCompany stands in until the company row exists (before seeding).
 var defaultCompany = Company{ID: 1, Name: "Orderflow", CurrencyCode: "EUR", CurrencyDecimals: 2, TaxRounding: "per_line", InvoicePolicy: "ordered", AutoConfirmOnPayment: true, CartExpiryHours: 720, MaxLineQuantity: 1000}
 
-type companyCacheKey struct{}
-
-// WithCompanyCache returns a context in which GetCompany reads the company
-// from the database once (a web request asks for it many times).
-func WithCompanyCache(ctx context.Context) context.Context {
-	return context.WithValue(ctx, companyCacheKey{}, new(*Company))
-}
-
 // GetCompany returns the company settings; before any are saved it returns
 // sensible defaults, so that the shop can render on an empty database.
 // Callers get their own copy.
 func GetCompany(ctx context.Context, db bun.IDB) (*Company, error) {
-	cache, _ := ctx.Value(companyCacheKey{}).(**Company)
-	if cache != nil && *cache != nil {
-		c := **cache
-		return &c, nil
+	c, err := cachedRef(ctx, refCompany, func() (*Company, error) { return loadCompany(ctx, db) })
+	if err != nil {
+		return nil, err
 	}
-	c, err := loadCompany(ctx, db)
-	if err == nil && cache != nil {
-		cp := *c
-		*cache = &cp
-	}
-	return c, err
+	cp := *c
+	return &cp, nil
 }
 
 func loadCompany(ctx context.Context, db bun.IDB) (*Company, error) {
@@ -148,9 +135,6 @@ func UpdateCompany(ctx context.Context, db *bun.DB, in CompanyInput, actorID int
 	})
 	if err != nil {
 		return nil, wrapOp(err, "update company")
-	}
-	if cache, _ := ctx.Value(companyCacheKey{}).(**Company); cache != nil {
-		*cache = nil
 	}
 	return co, nil
 }

@@ -59,24 +59,44 @@ var paymentMethods = map[string]PaymentMethod{
 
 // ListPaymentProviders returns the providers, enabled ones only when asked.
 func ListPaymentProviders(ctx context.Context, db bun.IDB, enabledOnly bool) ([]PaymentProvider, error) {
-	var out []PaymentProvider
-	q := db.NewSelect().Model(&out).Order("sequence", "id")
-	if enabledOnly {
-		q.Where("state = 'enabled'")
+	all, err := allPaymentProviders(ctx, db)
+	if err != nil {
+		return nil, err
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("models: list payment providers: %w", err)
+	out := make([]PaymentProvider, 0, len(all))
+	for _, p := range all {
+		if !enabledOnly || p.State == "enabled" {
+			out = append(out, p)
+		}
 	}
 	return out, nil
 }
 
+// allPaymentProviders returns every provider by sequence, from the request's
+// reference cache when there is one. The slice is shared: copy before changing.
+func allPaymentProviders(ctx context.Context, db bun.IDB) ([]PaymentProvider, error) {
+	return cachedRef(ctx, refProviders, func() ([]PaymentProvider, error) {
+		var out []PaymentProvider
+		if err := db.NewSelect().Model(&out).Order("sequence", "id").Scan(ctx); err != nil {
+			return nil, fmt.Errorf("models: list payment providers: %w", err)
+		}
+		return out, nil
+	})
+}
+
 // GetPaymentProvider returns the provider with code, or ENOTFOUND.
 func GetPaymentProvider(ctx context.Context, db bun.IDB, code string) (*PaymentProvider, error) {
-	p := new(PaymentProvider)
-	if err := db.NewSelect().Model(p).Where("code = ?", code).Scan(ctx); err != nil {
-		return nil, notFound(err, "The payment method")
+	all, err := allPaymentProviders(ctx, db)
+	if err != nil {
+		return nil, err
 	}
-	return p, nil
+	for _, p := range all {
+		if p.Code == code {
+			cp := p
+			return &cp, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "The payment method was not found.")
 }
 
 func enabledProvider(ctx context.Context, db bun.IDB, code string) (*PaymentProvider, error) {

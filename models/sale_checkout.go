@@ -241,9 +241,9 @@ func ShippingOptions(ctx context.Context, db bun.IDB, o *SaleOrder) ([]ShippingO
 	if err != nil {
 		return nil, err
 	}
-	var carriers []*Carrier
-	if err := db.NewSelect().Model(&carriers).Relation("Rules").Where("ca.active").Order("ca.sequence", "ca.id").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("models: list carriers: %w", err)
+	carriers, err := allCarriers(ctx, db)
+	if err != nil {
+		return nil, err
 	}
 	basis, err := orderShippingBasis(ctx, db, o)
 	if err != nil {
@@ -252,7 +252,7 @@ func ShippingOptions(ctx context.Context, db bun.IDB, o *SaleOrder) ([]ShippingO
 	cur := co.Currency()
 	out := make([]ShippingOption, 0, len(carriers))
 	for _, c := range carriers {
-		if !c.Ships(basis.CountryCode) {
+		if !c.Active || !c.Ships(basis.CountryCode) {
 			continue
 		}
 		price, err := c.Price(basis, cur)
@@ -267,22 +267,20 @@ func ShippingOptions(ctx context.Context, db bun.IDB, o *SaleOrder) ([]ShippingO
 
 func orderShippingBasis(ctx context.Context, db bun.IDB, o *SaleOrder) (ShippingBasis, error) {
 	var b ShippingBasis
+	var country *string
 	err := db.NewRaw(`
-		SELECT coalesce(sum(coalesce(v.weight, t.weight) * l.quantity), 0), coalesce(sum(t.volume * l.quantity), 0),
-		       coalesce(sum(l.quantity), 0)
-		FROM sale_order_lines l JOIN product_variants v ON v.id = l.variant_id JOIN product_templates t ON t.id = v.template_id
-		WHERE l.order_id = ? AND l.kind = 'product'`, o.ID).Scan(ctx, &b.Weight, &b.Volume, &b.Quantity)
+		SELECT coalesce(sum(coalesce(v.weight, t.weight) * l.quantity) FILTER (WHERE l.kind = 'product'), 0),
+		       coalesce(sum(t.volume * l.quantity) FILTER (WHERE l.kind = 'product'), 0),
+		       coalesce(sum(l.quantity) FILTER (WHERE l.kind = 'product'), 0),
+		       coalesce(sum(l.price_total) FILTER (WHERE l.kind <> 'shipping'), 0),
+		       (SELECT country_code FROM contacts WHERE id = ?)
+		FROM sale_order_lines l LEFT JOIN product_variants v ON v.id = l.variant_id LEFT JOIN product_templates t ON t.id = v.template_id
+		WHERE l.order_id = ?`, o.ShippingPartnerID, o.ID).Scan(ctx, &b.Weight, &b.Volume, &b.Quantity, &b.Price, &country)
 	if err != nil {
 		return b, fmt.Errorf("models: shipping basis: %w", err)
 	}
-	err = db.NewRaw(`SELECT coalesce(sum(price_total), 0) FROM sale_order_lines WHERE order_id = ? AND kind <> 'shipping'`, o.ID).Scan(ctx, &b.Price)
-	if err != nil {
-		return b, fmt.Errorf("models: shipping basis: %w", err)
-	}
-	if o.ShippingPartnerID != nil {
-		if err := db.NewRaw("SELECT country_code FROM contacts WHERE id = ?", *o.ShippingPartnerID).Scan(ctx, &b.CountryCode); err != nil {
-			return b, fmt.Errorf("models: shipping country: %w", err)
-		}
+	if country != nil {
+		b.CountryCode = *country
 	}
 	return b, nil
 }

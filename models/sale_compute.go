@@ -171,28 +171,61 @@ func loadVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool)
 	return out, nil
 }
 
+// loadTaxes returns the taxes of ids (active or not), from the request's
+// reference cache when there is one.
 func loadTaxes(ctx context.Context, db bun.IDB, ids []int64) (map[int64]Tax, error) {
 	out := map[int64]Tax{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var taxes []Tax
-	if err := db.NewSelect().Model(&taxes).Where("id = ANY(?)", pgArray(ids)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("models: load taxes: %w", err)
+	all, err := cachedRef(ctx, refTaxes, func() (map[int64]Tax, error) {
+		var taxes []Tax
+		if err := db.NewSelect().Model(&taxes).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("models: load taxes: %w", err)
+		}
+		m := make(map[int64]Tax, len(taxes))
+		for _, t := range taxes {
+			m[t.ID] = t
+		}
+		return m, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	for _, t := range taxes {
-		out[t.ID] = t
+	for _, id := range ids {
+		if t, ok := all[id]; ok {
+			out[id] = t
+		}
 	}
 	return out, nil
 }
 
+// allCarriers returns every shipping method (archived ones too) with its
+// rules, by sequence, from the request's reference cache when there is one.
+// The carriers are shared: do not modify them.
+func allCarriers(ctx context.Context, db bun.IDB) ([]*Carrier, error) {
+	return cachedRef(ctx, refCarriers, func() ([]*Carrier, error) {
+		var carriers []*Carrier
+		if err := db.NewSelect().Model(&carriers).Relation("Rules").Order("ca.sequence", "ca.id").Scan(ctx); err != nil {
+			return nil, fmt.Errorf("models: list carriers: %w", err)
+		}
+		return carriers, nil
+	})
+}
+
+// getCarrier returns a copy of the shipping method id with its rules.
 func getCarrier(ctx context.Context, db bun.IDB, id int64) (*Carrier, error) {
-	c := new(Carrier)
-	err := db.NewSelect().Model(c).Relation("Rules").Where("ca.id = ?", id).Scan(ctx)
+	all, err := allCarriers(ctx, db)
 	if err != nil {
-		return nil, notFound(err, "The shipping method")
+		return nil, err
 	}
-	return c, nil
+	for _, c := range all {
+		if c.ID == id {
+			cp := *c
+			return &cp, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "The shipping method was not found.")
 }
 
 // lineAmounts computes a line's untaxed, tax and total amounts.

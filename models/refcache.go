@@ -1,0 +1,167 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// RefCache keeps the reference data every shop request reads and that
+// rarely changes — the company settings, shipping methods with their rules,
+// payment providers and taxes — in memory, so that a checkout does not read
+// them again on every page.
+//
+// Nothing stale is served after a change made through this program: the
+// cache watches every statement sent through its database handle and drops
+// the entries of a table as soon as something writes to it, then reads that
+// table from the database (without keeping the result) for a grace period
+// that covers the writing transaction until it commits. A change made
+// outside the program (psql, another instance) is seen within ttl.
+type RefCache struct {
+	mu      sync.Mutex
+	entries map[string]*refEntry
+	ttl     time.Duration
+	grace   time.Duration
+	now     func() time.Time
+}
+
+type refEntry struct {
+	gen         uint64 // bumped by every write to the entry's tables
+	val         any
+	loadedAt    time.Time
+	bypassUntil time.Time
+}
+
+// Entries of the cache and the tables each depends on.
+const (
+	refCompany   = "company"
+	refCarriers  = "carriers"
+	refProviders = "providers"
+	refTaxes     = "taxes"
+)
+
+var refTables = []struct {
+	table   string
+	entries []string
+}{
+	{"companies", []string{refCompany}},
+	{"carriers", []string{refCarriers}},
+	{"carrier_rules", []string{refCarriers}},
+	{"payment_providers", []string{refProviders}},
+	{"taxes", []string{refTaxes}},
+}
+
+// NewRefCache returns a cache of db's reference data and installs the
+// query hook that keeps it current.
+func NewRefCache(db *bun.DB) *RefCache {
+	c := &RefCache{entries: map[string]*refEntry{}, ttl: 2 * time.Second, grace: 2 * time.Second, now: time.Now}
+	db.AddQueryHook(c)
+	return c
+}
+
+type refCacheKey struct{}
+
+// WithRefCache returns a context whose model calls read reference data
+// through c. Without it they read the database every time.
+func WithRefCache(ctx context.Context, c *RefCache) context.Context {
+	return context.WithValue(ctx, refCacheKey{}, c)
+}
+
+// cachedRef returns the entry key from the context's cache, loading it with
+// load when missing, expired or within a write's grace period. The value is
+// shared: callers must not modify it.
+func cachedRef[T any](ctx context.Context, key string, load func() (T, error)) (T, error) {
+	c, _ := ctx.Value(refCacheKey{}).(*RefCache)
+	if c == nil {
+		return load()
+	}
+	now := c.now()
+	c.mu.Lock()
+	e := c.entries[key]
+	if e == nil {
+		e = &refEntry{}
+		c.entries[key] = e
+	}
+	if e.val != nil && now.Sub(e.loadedAt) < c.ttl {
+		v := e.val.(T)
+		c.mu.Unlock()
+		return v, nil
+	}
+	gen, keep := e.gen, !now.Before(e.bypassUntil)
+	c.mu.Unlock()
+
+	v, err := load()
+	if err != nil || !keep {
+		return v, err
+	}
+	c.mu.Lock()
+	if e.gen == gen { // no write since the load started
+		e.val, e.loadedAt = v, now
+	}
+	c.mu.Unlock()
+	return v, nil
+}
+
+// BeforeQuery implements bun.QueryHook.
+func (c *RefCache) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+// AfterQuery implements bun.QueryHook: a statement that may write to a
+// cached table drops the entries built from it.
+func (c *RefCache) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	q := ev.Query
+	if readOnlyStatement(q) {
+		return
+	}
+	for _, t := range refTables {
+		if mentionsTable(q, t.table) {
+			c.invalidate(t.entries...)
+		}
+	}
+}
+
+func (c *RefCache) invalidate(keys ...string) {
+	until := c.now().Add(c.grace)
+	c.mu.Lock()
+	for _, k := range keys {
+		e := c.entries[k]
+		if e == nil {
+			e = &refEntry{}
+			c.entries[k] = e
+		}
+		e.gen++
+		e.val = nil
+		e.bypassUntil = until
+	}
+	c.mu.Unlock()
+}
+
+// readOnlyStatement reports whether q is a plain SELECT (a WITH may hide an
+// UPDATE, so it counts as a write; so does SELECT ... FOR UPDATE, harmlessly).
+func readOnlyStatement(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n(")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT") && !strings.Contains(q, "FOR UPDATE")
+}
+
+// mentionsTable reports whether the statement names table as a whole word
+// (quoted or not): "taxes" matches in `"taxes"` and `taxes AS t`, not in
+// `product_taxes`.
+func mentionsTable(q, table string) bool {
+	for i := 0; ; {
+		j := strings.Index(q[i:], table)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(table)
+		if (start == 0 || !identByte(q[start-1])) && (end == len(q) || !identByte(q[end])) {
+			return true
+		}
+		i = end
+	}
+}
+
+func identByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}

@@ -1,0 +1,140 @@
+package models_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"orderflow/models"
+	"orderflow/tests/testdb"
+)
+
+// refClock is a clock the test moves by hand.
+type refClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *refClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *refClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestRefCacheServesReferenceDataAndNeverAStaleCopyOfALocalChange(t *testing.T) {
+	url := testdb.NewSeededURL(t)
+	ctx0 := context.Background()
+	db, err := models.Open(ctx0, url, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other, err := models.Open(ctx0, url, 2) // another program writing to the same database
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	cache := models.NewRefCache(db)
+	clock := &refClock{t: time.Now()}
+	models.SetRefCacheClock(cache, clock.now)
+	ctx := models.WithRefCache(ctx0, cache)
+	name := func() string {
+		t.Helper()
+		co, err := models.GetCompany(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return co.Name
+	}
+
+	first := name()
+	// A change made outside the program is not seen until the entry expires...
+	if _, err := other.NewRaw("UPDATE companies SET name = 'Renamed outside'").Exec(ctx0); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != first {
+		t.Fatalf("company read again instead of from the cache: %q", got)
+	}
+	clock.add(3 * time.Second)
+	if got := name(); got != "Renamed outside" {
+		t.Fatalf("after the time to live: %q, want the outside change", got)
+	}
+
+	// ...while a change made through the program is seen at once.
+	if _, err := db.NewRaw("UPDATE companies SET name = 'Renamed here'").Exec(ctx0); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != "Renamed here" {
+		t.Fatalf("after a local update: %q", got)
+	}
+
+	// A transaction's change: inside it the new value, outside the old one
+	// until it commits, then the new one — never a cached pre-commit copy.
+	tx, err := db.BeginTx(ctx0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.NewRaw("UPDATE companies SET name = 'In a transaction'").Exec(ctx0); err != nil {
+		t.Fatal(err)
+	}
+	inTx, err := models.GetCompany(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inTx.Name != "In a transaction" {
+		t.Fatalf("inside the transaction: %q", inTx.Name)
+	}
+	if got := name(); got != "Renamed here" {
+		t.Fatalf("outside before commit: %q", got)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != "In a transaction" {
+		t.Fatalf("after commit: %q (a pre-commit copy was kept)", got)
+	}
+
+	// Shipping methods: a price changed in the back office is used at once.
+	var carrierID int64
+	if err := db.NewRaw("SELECT id FROM carriers WHERE kind = 'fixed' ORDER BY id LIMIT 1").Scan(ctx0, &carrierID); err != nil {
+		t.Fatal(err)
+	}
+	price := func() string {
+		t.Helper()
+		c, err := models.GetCarrier(ctx, db, carrierID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.FixedPrice.StringFixed(2)
+	}
+	before := price()
+	if _, err := db.NewRaw("UPDATE carriers SET fixed_price = fixed_price + 1 WHERE id = ?", carrierID).Exec(ctx0); err != nil {
+		t.Fatal(err)
+	}
+	if after := price(); after == before {
+		t.Fatalf("carrier price still %s after a local update", after)
+	}
+}
+
+func TestMentionsTable(t *testing.T) {
+	cases := []struct {
+		q, table string
+		want     bool
+	}{
+		{`UPDATE "taxes" AS "tx" SET`, "taxes", true},
+		{`INSERT INTO taxes (name) VALUES ('x')`, "taxes", true},
+		{`UPDATE product_template_taxes SET`, "taxes", false},
+		{`UPDATE sale_orders SET carrier_id = 1`, "carriers", false},
+		{`DELETE FROM carrier_rules WHERE carrier_id = 1`, "carrier_rules", true},
+		{`DELETE FROM carrier_rules WHERE carrier_id = 1`, "carriers", false},
+		{`UPDATE companies SET name = 'x'`, "companies", true},
+	}
+	for _, c := range cases {
+		if got := models.MentionsTable(c.q, c.table); got != c.want {
+			t.Errorf("mentionsTable(%q, %q) = %v, want %v", c.q, c.table, got, c.want)
+		}
+	}
+}
