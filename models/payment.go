@@ -193,6 +193,15 @@ var transitions = map[string][]string{
 // confirms it when the company confirms on payment; a partial payment
 // never does. It returns the transaction as it now is.
 func SetTransactionState(ctx context.Context, db *bun.DB, reference string, up TransactionUpdate, actorID int64) (*PaymentTransaction, error) {
+	return setTransactionState(ctx, db, reference, up, actorID, "", nil)
+}
+
+// setTransactionState is SetTransactionState for a provider: when provider
+// is set, a transaction of another provider is not found; also, when set,
+// runs in the same transaction once the change is made (a webhook records
+// that it was processed with the change it made, or not at all).
+func setTransactionState(ctx context.Context, db *bun.DB, reference string, up TransactionUpdate, actorID int64,
+	provider string, also func(ctx context.Context, tx bun.Tx, t *PaymentTransaction) error) (*PaymentTransaction, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
@@ -201,19 +210,20 @@ func SetTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 	ctx, later := withReserveLater(ctx)
 	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		later.ids = nil
-		var orderID int64
-		if err := tx.NewRaw("SELECT order_id FROM payment_transactions WHERE reference = ?", reference).Scan(ctx, &orderID); err != nil {
+		// The order first, as placing and confirming do.
+		o := new(SaleOrder)
+		if err := tx.NewSelect().Model(o).Where("id = (SELECT order_id FROM payment_transactions WHERE reference = ?)", reference).
+			For("UPDATE").Scan(ctx); err != nil {
 			return notFound(err, "The payment")
-		}
-		o, err := lockOrder(ctx, tx, orderID) // the order first, as placing and confirming do
-		if err != nil {
-			return err
 		}
 		t := new(PaymentTransaction)
 		if err := tx.NewSelect().Model(t).Relation("Provider").Where("ptx.reference = ?", reference).For("UPDATE OF ptx").Scan(ctx); err != nil {
 			return err
 		}
 		out = t
+		if provider != "" && t.Provider.Code != provider {
+			return Errorf(ENOTFOUND, "Payment %s is not a %s payment.", reference, provider)
+		}
 		if t.State == up.State {
 			return nil
 		}
@@ -248,7 +258,13 @@ func SetTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, body); err != nil {
 			return err
 		}
-		return afterPayment(ctx, tx, co, o, actorID)
+		if err := afterPayment(ctx, tx, co, o, actorID); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(ctx, tx, t)
+		}
+		return nil
 	})
 	if err == nil {
 		reserveConfirmed(ctx, db, later, actorID)

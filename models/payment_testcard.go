@@ -211,14 +211,19 @@ func ProcessTestCardWebhook(ctx context.Context, db *bun.DB, header string, body
 		log.Message = "Event " + ev.ID + " was processed already; nothing changed."
 		return finish(WebhookDuplicate, nil)
 	}
-	t, err := GetTransaction(ctx, db, ev.Reference)
-	if err == nil && t.Provider.Code != ProviderTestCard {
-		err = Errorf(ENOTFOUND, "Payment %s is not a test card payment.", ev.Reference)
-	}
-	if err == nil {
-		t, err = SetTransactionState(ctx, db, ev.Reference, up, 0)
-	}
+	logged := false
+	t, err := setTransactionState(ctx, db, ev.Reference, up, 0, ProviderTestCard, func(ctx context.Context, tx bun.Tx, t *PaymentTransaction) error {
+		log.Status, log.Message = WebhookProcessed, fmt.Sprintf("%s: payment %s is %s.", ev.Type, t.Reference, t.State)
+		logged = true
+		return logWebhook(ctx, tx, log)
+	})
 	if err != nil {
+		log.ID = 0
+		if logged && isUniqueViolation(err) {
+			log.Message = "Event " + ev.ID + " was processed by a concurrent delivery; nothing changed."
+			return finish(WebhookDuplicate, nil)
+		}
+		log.Message = ""
 		if code := ErrorCode(err); code == EINTERNAL {
 			return finish(WebhookFailed, err)
 		}
@@ -230,13 +235,15 @@ func ProcessTestCardWebhook(ctx context.Context, db *bun.DB, header string, body
 		}
 		return finish(WebhookRejected, err)
 	}
-	log.Status, log.Message = WebhookProcessed, fmt.Sprintf("%s: payment %s is %s.", ev.Type, t.Reference, t.State)
-	if err := logWebhook(ctx, db, log); err != nil {
-		if !isUniqueViolation(err) {
-			return WebhookFailed, err
+	if !logged { // the transaction was in that state already: nothing to do
+		log.Status, log.Message = WebhookProcessed, fmt.Sprintf("%s: payment %s is %s.", ev.Type, t.Reference, t.State)
+		if err := logWebhook(ctx, db, log); err != nil {
+			if !isUniqueViolation(err) {
+				return WebhookFailed, err
+			}
+			log.ID, log.Message = 0, "Event "+ev.ID+" was processed by a concurrent delivery; nothing changed."
+			return finish(WebhookDuplicate, nil)
 		}
-		log.ID, log.Message = 0, "Event "+ev.ID+" was processed by a concurrent delivery; nothing changed."
-		return finish(WebhookDuplicate, nil)
 	}
 	return WebhookProcessed, nil
 }
