@@ -252,14 +252,20 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 		return nil, fmt.Errorf("models: load order lines: %w", err)
 	}
 	p := &orderPricing{co: co, cur: co.Currency()}
-	var products []*SaleOrderLine
+	var products, oldDerived []*SaleOrderLine
 	var variantIDs []int64
+	oldProducts := map[int64]SaleOrderLine{}
 	for _, l := range o.Lines {
 		if l.Kind == LineProduct {
 			products = append(products, l)
 			variantIDs = append(variantIDs, *l.VariantID)
+			oldProducts[l.ID] = *l
+		} else {
+			oldDerived = append(oldDerived, l)
 		}
 	}
+	oldTotals := [3]decimal.Decimal{o.AmountUntaxed, o.AmountTax, o.AmountTotal}
+	oldCarrier, oldCoupon := o.CarrierID, o.CouponID
 	var err error
 	if p.variants, err = loadVariantPrices(ctx, tx, variantIDs, false); err != nil {
 		return nil, err
@@ -270,7 +276,7 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 			l.PriceUnit, l.TaxIDs = v.Price, v.TaxIDs
 		}
 	}
-	if o.ShippingPartnerID != nil {
+	if o.ShippingPartnerID != nil && o.CarrierID != nil { // the country prices the shipping
 		if err := tx.NewRaw("SELECT country_code FROM contacts WHERE id = ?", *o.ShippingPartnerID).Scan(ctx, &p.country); err != nil {
 			return nil, fmt.Errorf("models: shipping country: %w", err)
 		}
@@ -367,26 +373,42 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 	}
 	o.AmountUntaxed, o.AmountTotal, o.AmountTax = untaxed, total, total.Sub(untaxed)
 
-	// Write: product lines in one statement, derived lines rebuilt.
-	if len(products) > 0 {
-		if _, err := tx.NewUpdate().Model(&products).
+	// Write what changed: product lines in one statement, derived lines
+	// rebuilt, the totals.
+	var changed []*SaleOrderLine
+	for _, l := range products {
+		if !sameLineAmounts(oldProducts[l.ID], *l) {
+			changed = append(changed, l)
+		}
+	}
+	if len(changed) > 0 {
+		if _, err := tx.NewUpdate().Model(&changed).
 			Column("price_unit", "tax_ids", "price_subtotal", "price_tax", "price_total").
 			Set("updated_at = now()").Bulk().Exec(ctx); err != nil {
 			return nil, fmt.Errorf("models: update order lines: %w", err)
 		}
 	}
-	if _, err := tx.NewDelete().Model((*SaleOrderLine)(nil)).Where("order_id = ? AND kind <> ?", o.ID, LineProduct).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("models: delete derived lines: %w", err)
-	}
-	if derived := lines[len(products):]; len(derived) > 0 {
-		if _, err := tx.NewInsert().Model(&derived).Exec(ctx); err != nil {
-			return nil, fmt.Errorf("models: insert derived lines: %w", err)
+	derived := lines[len(products):]
+	if !sameDerivedLines(oldDerived, derived) {
+		if len(oldDerived) > 0 {
+			if _, err := tx.NewDelete().Model((*SaleOrderLine)(nil)).Where("order_id = ? AND kind <> ?", o.ID, LineProduct).Exec(ctx); err != nil {
+				return nil, fmt.Errorf("models: delete derived lines: %w", err)
+			}
 		}
+		if len(derived) > 0 {
+			if _, err := tx.NewInsert().Model(&derived).Exec(ctx); err != nil {
+				return nil, fmt.Errorf("models: insert derived lines: %w", err)
+			}
+		}
+	} else {
+		lines = append(lines[:len(products)], oldDerived...)
 	}
 	o.Lines = lines
-	if _, err := tx.NewUpdate().Model(o).Column("amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id").
-		Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
-		return nil, fmt.Errorf("models: update order totals: %w", err)
+	if !totalsEqual(oldTotals, o) || !sameID(oldCarrier, o.CarrierID) || !sameID(oldCoupon, o.CouponID) {
+		if _, err := tx.NewUpdate().Model(o).Column("amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id").
+			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("models: update order totals: %w", err)
+		}
 	}
 	return notices, nil
 }
@@ -445,4 +467,31 @@ func discountLines(orderID int64, products []*SaleOrderLine, p *orderPricing) []
 			Quantity: decimal.NewFromInt(1), PriceUnit: amount.Neg(), TaxIDs: g.taxIDs})
 	}
 	return out
+}
+
+// sameLineAmounts reports whether recomputing left a line's price, taxes
+// and amounts as they were stored.
+func sameLineAmounts(a, b SaleOrderLine) bool {
+	return a.PriceUnit.Equal(b.PriceUnit) && slices.Equal(a.TaxIDs, b.TaxIDs) && a.PriceSubtotal.Equal(b.PriceSubtotal) &&
+		a.PriceTax.Equal(b.PriceTax) && a.PriceTotal.Equal(b.PriceTotal)
+}
+
+// sameDerivedLines reports whether the recomputed discount and shipping
+// lines are those stored, so that they need not be rewritten.
+func sameDerivedLines(old, derived []*SaleOrderLine) bool {
+	if len(old) != len(derived) {
+		return false
+	}
+	for i, a := range old {
+		b := derived[i]
+		if a.Kind != b.Kind || a.Sequence != b.Sequence || a.Description != b.Description || !a.Quantity.Equal(b.Quantity) ||
+			!a.Discount.Equal(b.Discount) || !sameLineAmounts(*a, *b) {
+			return false
+		}
+	}
+	return true
+}
+
+func totalsEqual(old [3]decimal.Decimal, o *SaleOrder) bool {
+	return old[0].Equal(o.AmountUntaxed) && old[1].Equal(o.AmountTax) && old[2].Equal(o.AmountTotal)
 }
