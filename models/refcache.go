@@ -41,6 +41,7 @@ const (
 	refCarriers  = "carriers"
 	refProviders = "providers"
 	refTaxes     = "taxes"
+	refVariants  = "variants" // map[int64]variantPrice, filled variant by variant
 )
 
 var refTables = []struct {
@@ -51,7 +52,13 @@ var refTables = []struct {
 	{"carriers", []string{refCarriers}},
 	{"carrier_rules", []string{refCarriers}},
 	{"payment_providers", []string{refProviders}},
-	{"taxes", []string{refTaxes}},
+	{"taxes", []string{refTaxes, refVariants}}, // a variant's taxes are its active ones
+	{"product_templates", []string{refVariants}},
+	{"product_variants", []string{refVariants}},
+	{"product_template_taxes", []string{refVariants}},
+	{"product_variant_values", []string{refVariants}},
+	{"product_attribute_values", []string{refVariants}},
+	{"product_attributes", []string{refVariants}},
 }
 
 // NewRefCache returns a cache of db's reference data and installs the
@@ -103,6 +110,63 @@ func cachedRef[T any](ctx context.Context, key string, load func() (T, error)) (
 	}
 	c.mu.Unlock()
 	return v, nil
+}
+
+// cachedVariants returns the prices of ids, reading only those the
+// context's cache does not hold (all of them without a cache) with load.
+func cachedVariants(ctx context.Context, ids []int64, load func(ids []int64) (map[int64]variantPrice, error)) (map[int64]variantPrice, error) {
+	c, _ := ctx.Value(refCacheKey{}).(*RefCache)
+	if c == nil {
+		return load(ids)
+	}
+	now := c.now()
+	out := make(map[int64]variantPrice, len(ids))
+	var missing []int64
+	c.mu.Lock()
+	e := c.entries[refVariants]
+	if e == nil {
+		e = &refEntry{}
+		c.entries[refVariants] = e
+	}
+	if e.val != nil && now.Sub(e.loadedAt) >= c.ttl {
+		e.val = nil
+	}
+	m, _ := e.val.(map[int64]variantPrice)
+	for _, id := range ids {
+		if v, ok := m[id]; ok {
+			out[id] = v
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	gen, keep := e.gen, !now.Before(e.bypassUntil)
+	c.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	loaded, err := load(missing)
+	if err != nil {
+		return nil, err
+	}
+	for id, v := range loaded {
+		out[id] = v
+	}
+	if !keep {
+		return out, nil
+	}
+	c.mu.Lock()
+	if e.gen == gen {
+		m, _ := e.val.(map[int64]variantPrice)
+		if m == nil {
+			m = make(map[int64]variantPrice, len(loaded))
+			e.val, e.loadedAt = m, now
+		}
+		for id, v := range loaded {
+			m[id] = v
+		}
+	}
+	c.mu.Unlock()
+	return out, nil
 }
 
 // BeforeQuery implements bun.QueryHook.

@@ -109,30 +109,67 @@ func newCart(ctx context.Context, tx bun.IDB, co *Company, owner CartOwner) (*Sa
 	return o, nil
 }
 
+// freeStockSQL is the free quantity of variant ? in warehouse ?'s internal
+// locations.
+const freeStockSQL = `
+		SELECT coalesce(sum(q.quantity - q.reserved_quantity), 0) FROM stock_quants q
+		JOIN stock_locations l ON l.id = q.location_id AND l.usage = 'internal'
+		JOIN warehouses w ON w.id = ? JOIN stock_locations wv ON wv.id = w.view_location_id
+		WHERE q.variant_id = ? AND starts_with(l.complete_name, wv.complete_name || '/')`
+
+// capsToStock reports whether a cart line of v must stay within the free
+// stock: storable goods, unless the company sells beyond stock.
+func capsToStock(co *Company, o *SaleOrder, v variantPrice) bool {
+	return v.Storable && !co.SellBeyondStock && o.WarehouseID != nil
+}
+
 // capToStock limits want to the free stock of a storable variant in the
 // cart's warehouse (unless the company sells beyond stock), returning the
 // quantity allowed and a notice when it had to cap.
 func capToStock(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, v variantPrice, want decimal.Decimal) (decimal.Decimal, string, error) {
-	if !v.Storable || co.SellBeyondStock || o.WarehouseID == nil {
+	if !capsToStock(co, o, v) {
 		return want, "", nil
 	}
 	var free decimal.Decimal
-	err := tx.NewRaw(`
-		SELECT coalesce(sum(q.quantity - q.reserved_quantity), 0) FROM stock_quants q
-		JOIN stock_locations l ON l.id = q.location_id AND l.usage = 'internal'
-		JOIN warehouses w ON w.id = ? JOIN stock_locations wv ON wv.id = w.view_location_id
-		WHERE q.variant_id = ? AND starts_with(l.complete_name, wv.complete_name || '/')`, *o.WarehouseID, v.ID).Scan(ctx, &free)
-	if err != nil {
+	if err := tx.NewRaw(freeStockSQL, *o.WarehouseID, v.ID).Scan(ctx, &free); err != nil {
 		return decimal.Zero, "", fmt.Errorf("models: free stock: %w", err)
 	}
-	free = decimal.Max(free, decimal.Zero).Floor()
-	if want.LessThanOrEqual(free) {
-		return want, "", nil
+	allowed, notice := capQuantity(v, want, &free)
+	return allowed, notice, nil
+}
+
+// capQuantity limits want to free (no limit when free is nil).
+func capQuantity(v variantPrice, want decimal.Decimal, free *decimal.Decimal) (decimal.Decimal, string) {
+	if free == nil {
+		return want, ""
 	}
-	if free.IsZero() {
-		return decimal.Zero, fmt.Sprintf("%s is out of stock.", v.Name), nil
+	f := decimal.Max(*free, decimal.Zero).Floor()
+	if want.LessThanOrEqual(f) {
+		return want, ""
 	}
-	return free, fmt.Sprintf("Only %s of %s left in stock: your cart has %s.", free, v.Name, free), nil
+	if f.IsZero() {
+		return decimal.Zero, fmt.Sprintf("%s is out of stock.", v.Name)
+	}
+	return f, fmt.Sprintf("Only %s of %s left in stock: your cart has %s.", f, v.Name, f)
+}
+
+// cartLineStock returns the quantity of v in the cart and, when the line
+// must stay within the stock, the free quantity — in one statement.
+func cartLineStock(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, v variantPrice) (decimal.Decimal, *decimal.Decimal, error) {
+	var current, free *decimal.Decimal
+	freeExpr, args := "NULL::numeric", []any{o.ID, v.ID}
+	if capsToStock(co, o, v) {
+		freeExpr, args = "("+freeStockSQL+")", append(args, *o.WarehouseID, v.ID)
+	}
+	err := tx.NewRaw(`SELECT (SELECT quantity FROM sale_order_lines WHERE order_id = ? AND variant_id = ? AND kind = 'product'), `+freeExpr, args...).
+		Scan(ctx, &current, &free)
+	if err != nil {
+		return decimal.Zero, nil, fmt.Errorf("models: cart line: %w", err)
+	}
+	if current == nil {
+		return decimal.Zero, free, nil
+	}
+	return *current, free, nil
 }
 
 // AddToCart adds quantity units of a variant to the shopper's cart (created
@@ -154,7 +191,7 @@ func AddToCart(ctx context.Context, db *bun.DB, owner CartOwner, variantID int64
 			return err
 		}
 		v, ok := vs[variantID]
-		if !ok || !v.Active || !isPublished(ctx, tx, v.TemplateID) {
+		if !ok || !v.Active || !v.Published {
 			return &Error{Code: EINVALID, Message: "This product is not available.", Fields: map[string]string{"variant_id": "Choose a product from the shop."}}
 		}
 		o, err := lockCart(ctx, tx, owner)
@@ -167,20 +204,16 @@ func AddToCart(ctx context.Context, db *bun.DB, owner CartOwner, variantID int64
 			}
 		}
 		cart.Order = o
-		var current decimal.Decimal
-		err = tx.NewRaw("SELECT quantity FROM sale_order_lines WHERE order_id = ? AND variant_id = ? AND kind = 'product'", o.ID, variantID).Scan(ctx, &current)
-		if err != nil && !isNoRows(err) {
-			return fmt.Errorf("models: cart line: %w", err)
+		current, free, err := cartLineStock(ctx, tx, co, o, v)
+		if err != nil {
+			return err
 		}
 		want := current.Add(decimal.NewFromInt(int64(qty)))
 		if limit := decimal.NewFromInt(int64(co.MaxLineQuantity)); want.GreaterThan(limit) {
 			want = limit
 			cart.Notices = append(cart.Notices, fmt.Sprintf("You can order at most %d of one product.", co.MaxLineQuantity))
 		}
-		allowed, notice, err := capToStock(ctx, tx, co, o, v, want)
-		if err != nil {
-			return err
-		}
+		allowed, notice := capQuantity(v, want, free)
 		if notice != "" {
 			cart.Notices = append(cart.Notices, notice)
 		}
@@ -199,11 +232,6 @@ func AddToCart(ctx context.Context, db *bun.DB, owner CartOwner, variantID int64
 		return nil, wrapOp(err, "add to cart")
 	}
 	return cart, nil
-}
-
-func isPublished(ctx context.Context, db bun.IDB, templateID int64) bool {
-	ok, err := db.NewSelect().Table("product_templates").Where("id = ? AND published AND active", templateID).Exists(ctx)
-	return err == nil && ok
 }
 
 func setLineQuantity(ctx context.Context, tx bun.IDB, orderID int64, v variantPrice, qty decimal.Decimal) error {

@@ -133,6 +133,7 @@ type variantPrice struct {
 	TaxIDs     []int64         `bun:"tax_ids,array"`
 	Storable   bool            `bun:"storable"`
 	Active     bool            `bun:"active"`
+	Published  bool            `bun:"published"`
 }
 
 // variantName is the SQL for a variant's description: "Product (M, Blue)".
@@ -142,12 +143,20 @@ const variantName = `t.name || coalesce(' (' || (SELECT string_agg(av.name, ', '
 
 // loadVariantPrices returns the selling price, weight, volume and taxes of
 // variants, with their description when names is set (it costs a sub-query
-// per variant; recomputing a cart does not need it).
+// per variant; recomputing a cart does not need it). Through the request's
+// reference cache the names always come along, read once per variant.
 func loadVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool) (map[int64]variantPrice, error) {
-	out := make(map[int64]variantPrice, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]variantPrice{}, nil
 	}
+	return cachedVariants(ctx, ids, func(ids []int64) (map[int64]variantPrice, error) {
+		_, cached := ctx.Value(refCacheKey{}).(*RefCache)
+		return queryVariantPrices(ctx, db, ids, names || cached)
+	})
+}
+
+func queryVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool) (map[int64]variantPrice, error) {
+	out := make(map[int64]variantPrice, len(ids))
 	name := "t.name"
 	if names {
 		name = variantName
@@ -159,7 +168,7 @@ func loadVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool)
 		       coalesce(v.weight, t.weight) AS weight, t.volume,
 		       coalesce((SELECT array_agg(x.tax_id ORDER BY tx.sequence, tx.id) FROM product_template_taxes x
 		           JOIN taxes tx ON tx.id = x.tax_id AND tx.active WHERE x.template_id = t.id), '{}') AS tax_ids,
-		       t.type = 'storable' AS storable, v.active AND t.active AS active
+		       t.type = 'storable' AS storable, v.active AND t.active AS active, t.published
 		FROM product_variants v JOIN product_templates t ON t.id = v.template_id
 		WHERE v.id = ANY(?)`, pgArray(ids)).Scan(ctx, &rows)
 	if err != nil {
