@@ -37,11 +37,12 @@ type refEntry struct {
 
 // Entries of the cache and the tables each depends on.
 const (
-	refCompany   = "company"
-	refCarriers  = "carriers"
-	refProviders = "providers"
-	refTaxes     = "taxes"
-	refVariants  = "variants" // map[int64]variantPrice, filled variant by variant
+	refCompany    = "company"
+	refCarriers   = "carriers"
+	refProviders  = "providers"
+	refTaxes      = "taxes"
+	refVariants   = "variants" // map[int64]variantPrice, filled variant by variant
+	refCategories = "categories"
 )
 
 var refTables = []struct {
@@ -59,6 +60,7 @@ var refTables = []struct {
 	{"product_variant_values", []string{refVariants}},
 	{"product_attribute_values", []string{refVariants}},
 	{"product_attributes", []string{refVariants}},
+	{"product_categories", []string{refCategories}},
 }
 
 // NewRefCache returns a cache of db's reference data and installs the
