@@ -27,12 +27,30 @@ type HistoryEntry struct {
 // RecordHistory adds a line to the history of the document (resModel, resID);
 // actorID 0 means the system did it.
 func RecordHistory(ctx context.Context, db bun.IDB, resModel string, resID, actorID int64, body string) error {
-	e := &HistoryEntry{ResModel: resModel, ResID: resID, Body: body}
+	e := historyEntry(resModel, resID, actorID, body)
+	if _, err := db.NewInsert().Model(&e).Exec(ctx); err != nil {
+		return fmt.Errorf("models: record history of %s %d: %w", resModel, resID, err)
+	}
+	return nil
+}
+
+// historyEntry is a line for RecordHistories; actorID 0 means the system.
+func historyEntry(resModel string, resID, actorID int64, body string) HistoryEntry {
+	e := HistoryEntry{ResModel: resModel, ResID: resID, Body: body}
 	if actorID != 0 {
 		e.UserID = &actorID
 	}
-	if _, err := db.NewInsert().Model(e).Exec(ctx); err != nil {
-		return fmt.Errorf("models: record history of %s %d: %w", resModel, resID, err)
+	return e
+}
+
+// RecordHistories adds several history lines in one statement, in order:
+// an operation that changes several documents records them all at once.
+func RecordHistories(ctx context.Context, db bun.IDB, entries []HistoryEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := db.NewInsert().Model(&entries).Exec(ctx); err != nil {
+		return fmt.Errorf("models: record history of %s %d: %w", entries[0].ResModel, entries[0].ResID, err)
 	}
 	return nil
 }

@@ -121,11 +121,8 @@ func reserveLater(ctx context.Context) *reservations {
 func reserveConfirmed(ctx context.Context, db *bun.DB, r *reservations, actorID int64) {
 	for _, id := range r.ids {
 		if err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-			ids, err := moveIDsWhere(ctx, tx, "picking_id = ?", id)
-			if err != nil {
-				return err
-			}
-			return reserveMoves(ctx, tx, ids)
+			_, err := reserveMovesWhere(ctx, tx, "sm.picking_id = ?", id)
+			return err
 		}); err != nil {
 			slog.Default().Error("reserve a confirmed order's delivery", "picking_id", id, "error", err)
 		}
@@ -142,7 +139,8 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 	if o.IsCart() {
 		return Errorf(ECONFLICT, "A cart is confirmed by its checkout.")
 	}
-	if err := tx.NewSelect().Model(&o.Lines).Where("order_id = ?", o.ID).Order("sequence", "id").Scan(ctx); err != nil {
+	variants, err := loadOrderLinesForStock(ctx, tx, o)
+	if err != nil {
 		return err
 	}
 	if len(o.ProductLines()) == 0 {
@@ -169,13 +167,14 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 	now := time.Now()
 	o.State, o.ConfirmedAt = OrderSale, &now
 	var demand []DemandLine
+	needsShipping := false
 	for _, l := range o.ProductLines() {
 		demand = append(demand, DemandLine{VariantID: *l.VariantID, Quantity: l.Quantity, Description: l.Description, SaleLineID: &l.ID})
+		if vi, ok := variants[*l.VariantID]; ok && vi.Type != ProductService {
+			needsShipping = true
+		}
 	}
-	needsShipping, err := orderNeedsShipping(ctx, tx, o.ID)
-	if err != nil {
-		return err
-	}
+	var history []HistoryEntry // the transfers', recorded with the order's
 	if needsShipping {
 		if o.WarehouseID == nil {
 			return Errorf(ECONFLICT, "Create a warehouse before confirming orders.")
@@ -186,7 +185,8 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 		}
 		pending := reserveLater(ctx)
 		pickings, err := CreateDeliveryChainTx(ctx, tx, ProcurementInput{WarehouseID: *o.WarehouseID, PartnerID: partner, Origin: *o.Name,
-			ScheduledDate: now, Lines: demand, SaleOrderID: &o.ID, CarrierID: o.CarrierID, DeferReservation: pending != nil}, actorID)
+			ScheduledDate: now, Lines: demand, SaleOrderID: &o.ID, CarrierID: o.CarrierID, DeferReservation: pending != nil,
+			variants: variants, history: &history}, actorID)
 		if err != nil {
 			return err
 		}
@@ -199,7 +199,40 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 		Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("models: confirm order: %w", err)
 	}
-	return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, "Order confirmed.")
+	return RecordHistories(ctx, tx, append(history, historyEntry("sale_order", o.ID, actorID, "Order confirmed.")))
+}
+
+// orderLineStock is an order line with its product's type and tracking.
+type orderLineStock struct {
+	SaleOrderLine `bun:",extend"`
+
+	ProductType string `bun:"product_type,scanonly"`
+	Tracking    string `bun:"tracking,scanonly"`
+}
+
+// loadOrderLinesForStock loads the order's lines and, in the same query,
+// the type and tracking of their products.
+func loadOrderLinesForStock(ctx context.Context, db bun.IDB, o *SaleOrder) (map[int64]variantStockInfo, error) {
+	var rows []orderLineStock
+	err := db.NewSelect().Model(&rows).
+		ColumnExpr("sol.*").
+		ColumnExpr("coalesce(t.type, '') AS product_type, coalesce(t.tracking, '') AS tracking").
+		Join("LEFT JOIN product_variants AS v ON v.id = sol.variant_id").
+		Join("LEFT JOIN product_templates AS t ON t.id = v.template_id").
+		Where("sol.order_id = ?", o.ID).OrderExpr("sol.sequence, sol.id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: load order lines: %w", err)
+	}
+	o.Lines = make([]*SaleOrderLine, len(rows))
+	info := map[int64]variantStockInfo{}
+	for i := range rows {
+		l := &rows[i]
+		o.Lines[i] = &l.SaleOrderLine
+		if l.VariantID != nil && l.ProductType != "" {
+			info[*l.VariantID] = variantStockInfo{VariantID: *l.VariantID, Type: l.ProductType, Tracking: l.Tracking}
+		}
+	}
+	return info, nil
 }
 
 // CancelOrder cancels an order that has not shipped: its transfers are

@@ -2,13 +2,14 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // DemandLine is one product and quantity to move.
@@ -32,9 +33,18 @@ type ProcurementInput struct {
 	// it after its transaction commits, so that the locks on hot quants are
 	// held only for the short reservation, not for the whole confirmation.
 	DeferReservation bool
+
+	// variants, when set, holds the type and tracking of every line's
+	// variant, which the caller has already read.
+	variants map[int64]variantStockInfo
+	// history, when set, collects the transfers' history entries for the
+	// caller to record with its own, instead of recording them here.
+	history *[]HistoryEntry
 }
 
-func validateDemand(ctx context.Context, db bun.IDB, lines []DemandLine) (map[int64]variantStockInfo, error) {
+// validateDemand checks the lines and returns their variants' stock info,
+// read from the database unless known is given.
+func validateDemand(ctx context.Context, db bun.IDB, lines []DemandLine, known map[int64]variantStockInfo) (map[int64]variantStockInfo, error) {
 	p := Problems{}
 	if len(lines) == 0 {
 		p.Add("lines", "Add at least one product.")
@@ -51,9 +61,12 @@ func validateDemand(ctx context.Context, db bun.IDB, lines []DemandLine) (map[in
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	info, err := loadVariantStockInfo(ctx, db, ids)
-	if err != nil {
-		return nil, err
+	info := known
+	if info == nil {
+		var err error
+		if info, err = loadVariantStockInfo(ctx, db, ids); err != nil {
+			return nil, err
+		}
 	}
 	for i, l := range lines {
 		vi, ok := info[l.VariantID]
@@ -84,8 +97,10 @@ func CreateDeliveryChain(ctx context.Context, db *bun.DB, in ProcurementInput, a
 
 // CreateDeliveryChainTx is CreateDeliveryChain inside the caller's
 // transaction (sales order confirmation runs it with the order's changes).
+// Each transfer is inserted named, linked and in its final state, and each
+// step's moves in one statement.
 func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, actorID int64) ([]*Picking, error) {
-	info, err := validateDemand(ctx, tx, in.Lines)
+	info, err := validateDemand(ctx, tx, in.Lines, in.variants)
 	if err != nil {
 		return nil, err
 	}
@@ -98,54 +113,51 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 	if len(lines) == 0 {
 		return nil, nil
 	}
-	wh, err := GetWarehouse(ctx, tx, in.WarehouseID)
+	plan, err := loadDeliveryPlan(ctx, tx, in.WarehouseID)
 	if err != nil {
 		return nil, err
 	}
-	customers, err := specialLocation(ctx, tx, UsageCustomer)
-	if err != nil {
-		return nil, err
-	}
-	type step struct {
-		kind      string
-		src, dest int64
-	}
-	stock, pack, output := *wh.StockLocationID, *wh.PackLocationID, *wh.OutputLocationID
-	steps := map[int][]step{
-		1: {{KindDelivery, stock, customers.ID}},
-		2: {{KindPick, stock, output}, {KindDelivery, output, customers.ID}},
-		3: {{KindPick, stock, pack}, {KindPack, pack, output}, {KindDelivery, output, customers.ID}},
-	}[wh.DeliverySteps]
 	if in.ScheduledDate.IsZero() {
 		in.ScheduledDate = time.Now()
 	}
 
-	// Build from the last step back, so each move knows the move it feeds.
-	pickings := make([]*Picking, len(steps))
+	head := &Picking{PartnerID: in.PartnerID, Origin: in.Origin, ScheduledDate: in.ScheduledDate,
+		SaleOrderID: in.SaleOrderID, CarrierID: in.CarrierID, CreatedBy: nullableID(actorID)}
+	// Inserted last step first, as the moves are: a chain's transfers are
+	// numbered (ids) from the customer back.
+	news := make([]newPicking, len(plan))
+	for i, st := range plan {
+		// Only the first step takes from stock; the others wait for it.
+		np := newPicking{Type: st.Type, State: StateWaiting, Src: st.Src, Dest: st.Dest}
+		if i == 0 {
+			np.State = StateConfirmed
+		}
+		news[len(plan)-1-i] = np
+	}
+	pickings, err := insertPickings(ctx, tx, head, news)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(pickings) // first step first
+
+	// Insert from the last step back, so each move knows the move it feeds.
 	next := make([]*int64, len(lines))
 	var firstMoves []int64
-	for si := len(steps) - 1; si >= 0; si-- {
-		st := steps[si]
-		pt, err := pickingTypeOf(ctx, tx, wh.ID, st.kind)
-		if err != nil {
-			return nil, err
-		}
-		pk, err := insertPicking(ctx, tx, pt, st.src, st.dest, in.PartnerID, in.Origin, in.ScheduledDate, actorID, nil)
-		if err != nil {
-			return nil, err
-		}
-		pk.SaleOrderID, pk.CarrierID = in.SaleOrderID, in.CarrierID
-		pickings[si] = pk
+	for si := len(plan) - 1; si >= 0; si-- {
+		st, pk := plan[si], pickings[si]
+		moves := make([]*Move, len(lines))
 		for li, l := range lines {
-			m := &Move{PickingID: &pk.ID, VariantID: l.VariantID, Description: l.Description, Demand: l.Quantity,
-				LocationID: st.src, LocationDestID: st.dest, State: StateConfirmed, ProcureMethod: MakeToStock,
+			moves[li] = &Move{PickingID: &pk.ID, VariantID: l.VariantID, Description: l.Description, Demand: l.Quantity,
+				LocationID: st.Src, LocationDestID: st.Dest, State: StateConfirmed, ProcureMethod: MakeToStock,
 				MoveDestID: next[li], PartnerID: in.PartnerID, Origin: in.Origin, SaleLineID: l.SaleLineID, Date: in.ScheduledDate}
 			if si > 0 {
-				m.State, m.ProcureMethod = StateWaiting, MakeToOrder
+				moves[li].State, moves[li].ProcureMethod = StateWaiting, MakeToOrder
 			}
-			if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
-				return nil, fmt.Errorf("models: insert move: %w", err)
-			}
+		}
+		if _, err := tx.NewInsert().Model(&moves).Returning("id").Exec(ctx); err != nil {
+			return nil, fmt.Errorf("models: insert moves: %w", err)
+		}
+		for li, m := range moves {
 			next[li] = &m.ID
 			if si == 0 {
 				firstMoves = append(firstMoves, m.ID)
@@ -153,26 +165,87 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 		}
 	}
 	if !in.DeferReservation {
-		if err := reserveMoves(ctx, tx, firstMoves); err != nil {
+		states, err := reserveMovesWhere(ctx, tx, "sm.id IN (?)", bun.In(firstMoves))
+		if err != nil {
 			return nil, err
 		}
+		applyPickingStates(pickings, states)
 	}
-	ids := make([]int64, len(pickings))
-	for i, pk := range pickings {
-		ids[i] = pk.ID
+	entries := pickingHistory(pickings, actorID)
+	if in.history != nil {
+		*in.history = append(*in.history, entries...)
+		return pickings, nil
 	}
-	if in.SaleOrderID != nil || in.CarrierID != nil {
-		if _, err := tx.NewRaw("UPDATE stock_pickings SET sale_order_id = ?, carrier_id = ? WHERE id IN (?)", in.SaleOrderID, in.CarrierID, bun.In(ids)).Exec(ctx); err != nil {
-			return nil, fmt.Errorf("models: link transfers to the order: %w", err)
-		}
-	}
-	if err := refreshPickingStates(ctx, tx, ids); err != nil {
-		return nil, err
-	}
-	if err := nameAndRecordPickings(ctx, tx, pickings, actorID); err != nil {
+	if err := RecordHistories(ctx, tx, entries); err != nil {
 		return nil, err
 	}
 	return pickings, nil
+}
+
+// deliveryStep is one transfer of a delivery chain: its operation type and
+// where it moves the goods.
+type deliveryStep struct {
+	Type      *PickingType
+	Src, Dest int64
+}
+
+// deliveryPlanRow is an operation type of a warehouse, with what a delivery
+// chain needs to know about the warehouse.
+type deliveryPlanRow struct {
+	PickingType `bun:",extend"`
+
+	DeliverySteps      int    `bun:"delivery_steps,scanonly"`
+	StockLocationID    *int64 `bun:"stock_location_id,scanonly"`
+	PackLocationID     *int64 `bun:"pack_location_id,scanonly"`
+	OutputLocationID   *int64 `bun:"output_location_id,scanonly"`
+	CustomerLocationID *int64 `bun:"customer_location_id,scanonly"`
+}
+
+// loadDeliveryPlan reads, in one query, the warehouse's delivery steps with
+// their operation types and locations (1: ship; 2: pick + ship; 3: pick +
+// pack + ship), first step first.
+func loadDeliveryPlan(ctx context.Context, db bun.IDB, warehouseID int64) ([]deliveryStep, error) {
+	var rows []deliveryPlanRow
+	err := db.NewSelect().Model(&rows).
+		ColumnExpr("pty.*").
+		ColumnExpr("wh.delivery_steps, wh.stock_location_id, wh.pack_location_id, wh.output_location_id").
+		ColumnExpr(`(SELECT c.id FROM stock_locations c WHERE c.usage = ? AND c.warehouse_id IS NULL
+			ORDER BY c.id LIMIT 1) AS customer_location_id`, UsageCustomer).
+		Join("JOIN warehouses AS wh ON wh.id = pty.warehouse_id").
+		Where("pty.warehouse_id = ? AND pty.kind IN (?)", warehouseID, bun.In([]string{KindPick, KindPack, KindDelivery})).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: delivery plan: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, Errorf(ENOTFOUND, "The warehouse was not found.")
+	}
+	w := rows[0]
+	if w.CustomerLocationID == nil {
+		return nil, fmt.Errorf("models: %s location: %w", UsageCustomer, sql.ErrNoRows)
+	}
+	types := map[string]*PickingType{}
+	for i := range rows {
+		types[rows[i].Kind] = &rows[i].PickingType
+	}
+	stock, pack, output, customers := *w.StockLocationID, *w.PackLocationID, *w.OutputLocationID, *w.CustomerLocationID
+	steps := map[int][]struct {
+		kind      string
+		src, dest int64
+	}{
+		1: {{KindDelivery, stock, customers}},
+		2: {{KindPick, stock, output}, {KindDelivery, output, customers}},
+		3: {{KindPick, stock, pack}, {KindPack, pack, output}, {KindDelivery, output, customers}},
+	}[w.DeliverySteps]
+	out := make([]deliveryStep, len(steps))
+	for i, st := range steps {
+		pt := types[st.kind]
+		if pt == nil {
+			return nil, Errorf(ENOTFOUND, "The operation type was not found.")
+		}
+		out[i] = deliveryStep{Type: pt, Src: st.src, Dest: st.dest}
+	}
+	return out, nil
 }
 
 // ReceiptInput asks for goods to be received from a vendor into stock.
@@ -188,7 +261,7 @@ type ReceiptInput struct {
 func CreateReceipt(ctx context.Context, db *bun.DB, in ReceiptInput, actorID int64) (*Picking, error) {
 	var pk *Picking
 	err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := validateDemand(ctx, tx, in.Lines); err != nil {
+		if _, err := validateDemand(ctx, tx, in.Lines, nil); err != nil {
 			return err
 		}
 		pt, err := pickingTypeOf(ctx, tx, in.WarehouseID, KindReceipt)
@@ -202,61 +275,98 @@ func CreateReceipt(ctx context.Context, db *bun.DB, in ReceiptInput, actorID int
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		for _, l := range in.Lines {
-			m := &Move{PickingID: &pk.ID, VariantID: l.VariantID, Description: l.Description, Demand: l.Quantity,
+		moves := make([]*Move, len(in.Lines))
+		for i, l := range in.Lines {
+			moves[i] = &Move{PickingID: &pk.ID, VariantID: l.VariantID, Description: l.Description, Demand: l.Quantity,
 				LocationID: pk.LocationID, LocationDestID: pk.LocationDestID, State: StateConfirmed, ProcureMethod: MakeToStock,
 				PartnerID: in.PartnerID, Origin: in.Origin, Date: in.ScheduledDate}
-			if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
-				return err
-			}
-			ids = append(ids, m.ID)
 		}
-		if err := reserveMoves(ctx, tx, ids); err != nil {
+		if _, err := tx.NewInsert().Model(&moves).Returning("id").Exec(ctx); err != nil {
+			return fmt.Errorf("models: insert moves: %w", err)
+		}
+		states, err := reserveMovesWhere(ctx, tx, "sm.picking_id = ?", pk.ID)
+		if err != nil {
 			return err
 		}
+		applyPickingStates([]*Picking{pk}, states)
 		return nameAndRecordPickings(ctx, tx, []*Picking{pk}, actorID)
 	})
 	return pk, wrapErr(err, "create receipt")
 }
 
-// insertPicking inserts a transfer under a temporary name; nameAndRecord
-// gives it its number at the end of the transaction, so that the sequence
-// row stays locked as briefly as possible.
-func insertPicking(ctx context.Context, tx bun.IDB, pt *PickingType, src, dest int64, partnerID *int64, origin string, scheduled time.Time, actorID int64, backorderOf *int64) (*Picking, error) {
-	tmp := make([]byte, 8)
-	_, _ = rand.Read(tmp)
-	pk := &Picking{Name: "new-" + hex.EncodeToString(tmp), PickingTypeID: pt.ID, State: StateDraft, PartnerID: partnerID,
-		Origin: origin, LocationID: src, LocationDestID: dest, ScheduledDate: scheduled, BackorderID: backorderOf}
-	if actorID != 0 {
-		pk.CreatedBy = &actorID
-	}
-	pk.PickingType = pt
-	if _, err := tx.NewInsert().Model(pk).Returning("*").Exec(ctx); err != nil {
-		return nil, fmt.Errorf("models: insert transfer: %w", err)
-	}
-	if backorderOf != nil {
-		// A backorder belongs to the same order and carrier.
-		err := tx.NewRaw(`UPDATE stock_pickings p SET sale_order_id = b.sale_order_id, carrier_id = b.carrier_id
-			FROM stock_pickings b WHERE b.id = ? AND p.id = ? RETURNING p.sale_order_id, p.carrier_id`, *backorderOf, pk.ID).
-			Scan(ctx, &pk.SaleOrderID, &pk.CarrierID)
-		if err != nil {
-			return nil, fmt.Errorf("models: link backorder: %w", err)
-		}
-	}
-	return pk, nil
+// newPicking is a transfer to insert: its operation type, state and route.
+type newPicking struct {
+	Type      *PickingType
+	State     string
+	Src, Dest int64
 }
 
-func nameAndRecordPickings(ctx context.Context, tx bun.IDB, pickings []*Picking, actorID int64) error {
+// insertPickings inserts transfers sharing head's partner, origin, date,
+// order, carrier, creator and backorder link, in one statement. Each is
+// named at once from its operation type's sequence (a fast sequence takes
+// no lock). A backorder belongs to the same order and carrier as the
+// transfer it continues, unless head says otherwise.
+func insertPickings(ctx context.Context, tx bun.IDB, head *Picking, news []newPicking) ([]*Picking, error) {
+	n := len(news)
+	typeIDs, codes, states, srcs, dests := make([]int64, n), make([]string, n), make([]string, n), make([]int64, n), make([]int64, n)
+	for i, np := range news {
+		typeIDs[i], codes[i], states[i], srcs[i], dests[i] = np.Type.ID, np.Type.SequenceCode, np.State, np.Src, np.Dest
+	}
+	var rows []*Picking
+	err := tx.NewRaw(`INSERT INTO stock_pickings (name, picking_type_id, state, location_id, location_dest_id,
+			partner_id, origin, scheduled_date, backorder_id, sale_order_id, carrier_id, created_by)
+		SELECT next_sequence_name(s.code), s.type_id, s.state, s.src, s.dest,
+			?::bigint, ?::text, ?::timestamptz, ?::bigint, coalesce(?::bigint, b.sale_order_id), coalesce(?::bigint, b.carrier_id), ?::bigint
+		FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS s(type_id, code, state, src, dest, n)
+		LEFT JOIN stock_pickings b ON b.id = ?::bigint
+		ORDER BY s.n
+		RETURNING *`,
+		head.PartnerID, head.Origin, head.ScheduledDate, head.BackorderID, head.SaleOrderID, head.CarrierID, head.CreatedBy,
+		pgdialect.Array(typeIDs), pgdialect.Array(codes), pgdialect.Array(states), pgdialect.Array(srcs), pgdialect.Array(dests),
+		head.BackorderID).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("models: insert transfers: %w", err)
+	}
+	// Match the rows to the requests by operation type, in order.
+	byType := map[int64][]*Picking{}
+	for _, pk := range rows {
+		byType[pk.PickingTypeID] = append(byType[pk.PickingTypeID], pk)
+	}
+	out := make([]*Picking, n)
+	for i, np := range news {
+		if len(byType[np.Type.ID]) == 0 {
+			return nil, fmt.Errorf("models: insert transfers: %d rows for %d transfers", len(rows), n)
+		}
+		out[i], byType[np.Type.ID] = byType[np.Type.ID][0], byType[np.Type.ID][1:]
+		out[i].PickingType = np.Type
+	}
+	return out, nil
+}
+
+// insertPicking inserts a draft transfer, already named; a backorder
+// belongs to the same order and carrier as the transfer it continues.
+func insertPicking(ctx context.Context, tx bun.IDB, pt *PickingType, src, dest int64, partnerID *int64, origin string, scheduled time.Time, actorID int64, backorderOf *int64) (*Picking, error) {
+	head := &Picking{PartnerID: partnerID, Origin: origin, ScheduledDate: scheduled, BackorderID: backorderOf, CreatedBy: nullableID(actorID)}
+	out, err := insertPickings(ctx, tx, head, []newPicking{{Type: pt, State: StateDraft, Src: src, Dest: dest}})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// applyPickingStates copies the states reservation gave transfers.
+func applyPickingStates(pickings []*Picking, states map[int64]pickingState) {
 	for _, pk := range pickings {
-		name, err := NextSequence(ctx, tx, pk.PickingType.SequenceCode)
-		if err != nil {
-			return err
+		if st, ok := states[pk.ID]; ok {
+			pk.State, pk.PartiallyAvailable = st.State, st.Partial
 		}
-		pk.Name = name
-		if err := tx.NewUpdate().Model(pk).Set("name = ?", name).WherePK().Returning("*").Scan(ctx); err != nil {
-			return fmt.Errorf("models: name transfer: %w", err)
-		}
+	}
+}
+
+// pickingHistory is the history line of each new transfer.
+func pickingHistory(pickings []*Picking, actorID int64) []HistoryEntry {
+	out := make([]HistoryEntry, len(pickings))
+	for i, pk := range pickings {
 		body := "Transfer created"
 		if pk.Origin != "" {
 			body += " for " + pk.Origin
@@ -264,24 +374,23 @@ func nameAndRecordPickings(ctx context.Context, tx bun.IDB, pickings []*Picking,
 		if pk.BackorderID != nil {
 			body = "Backorder created"
 		}
-		if err := RecordHistory(ctx, tx, "picking", pk.ID, actorID, body+"."); err != nil {
-			return err
-		}
+		out[i] = historyEntry("picking", pk.ID, actorID, body+".")
 	}
-	return nil
+	return out
+}
+
+// nameAndRecordPickings records the creation of transfers in their history
+// (they are named when inserted, see insertPickings).
+func nameAndRecordPickings(ctx context.Context, tx bun.IDB, pickings []*Picking, actorID int64) error {
+	return RecordHistories(ctx, tx, pickingHistory(pickings, actorID))
 }
 
 // lockPicking locks a transfer row and returns it with its operation type.
 func lockPicking(ctx context.Context, tx bun.IDB, id int64) (*Picking, error) {
 	pk := new(Picking)
-	if err := tx.NewSelect().Model(pk).Where("sp.id = ?", id).For("UPDATE OF sp").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(pk).Relation("PickingType").Where("sp.id = ?", id).For("UPDATE OF sp").Scan(ctx); err != nil {
 		return nil, notFound(err, "The transfer")
 	}
-	pt := new(PickingType)
-	if err := tx.NewSelect().Model(pt).Where("id = ?", pk.PickingTypeID).Scan(ctx); err != nil {
-		return nil, err
-	}
-	pk.PickingType = pt
 	return pk, nil
 }
 
@@ -296,11 +405,8 @@ func ReservePicking(ctx context.Context, db *bun.DB, id, actorID int64) error {
 		if pk.State == StateDone || pk.State == StateCancel {
 			return Errorf(ECONFLICT, "%s is %s: nothing to reserve.", pk.Name, pk.State)
 		}
-		ids, err := moveIDsWhere(ctx, tx, "picking_id = ?", id)
-		if err != nil {
-			return err
-		}
-		return reserveMoves(ctx, tx, ids)
+		_, err = reserveMovesWhere(ctx, tx, "sm.picking_id = ?", id)
+		return err
 	})
 }
 
@@ -454,15 +560,11 @@ func CheckAvailability(ctx context.Context, db *bun.DB, variantIDs ...int64) err
 }
 
 func reserveWaiting(ctx context.Context, tx bun.IDB, variantIDs []int64) error {
-	where := "state IN ('confirmed', 'partially_available') AND procure_method = 'make_to_stock' AND picking_id IS NOT NULL"
-	args := []any{}
+	where, args := "sm.picking_id IS NOT NULL", []any(nil)
 	if len(variantIDs) > 0 {
-		where += " AND variant_id IN (?)"
+		where += " AND sm.variant_id IN (?)"
 		args = append(args, bun.In(variantIDs))
 	}
-	ids, err := moveIDsWhere(ctx, tx, where, args...)
-	if err != nil {
-		return err
-	}
-	return reserveMoves(ctx, tx, ids)
+	_, err := reserveMovesWhere(ctx, tx, where, args...)
+	return err
 }

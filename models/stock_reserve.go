@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
@@ -64,81 +65,114 @@ func internalSubtree(ctx context.Context, db bun.IDB, roots []int64) (map[int64]
 }
 
 type lockedQuant struct {
-	ID         int64           `bun:"id"`
-	VariantID  int64           `bun:"variant_id"`
-	LocationID int64           `bun:"location_id"`
-	LotID      *int64          `bun:"lot_id"`
-	PackageID  *int64          `bun:"package_id"`
-	Quantity   decimal.Decimal `bun:"quantity,type:numeric"`
-	Reserved   decimal.Decimal `bun:"reserved_quantity,type:numeric"`
+	ID           int64           `bun:"id"`
+	VariantID    int64           `bun:"variant_id"`
+	LocationID   int64           `bun:"location_id"`
+	LocationName string          `bun:"location_name"`
+	LotID        *int64          `bun:"lot_id"`
+	PackageID    *int64          `bun:"package_id"`
+	Quantity     decimal.Decimal `bun:"quantity,type:numeric"`
+	Reserved     decimal.Decimal `bun:"reserved_quantity,type:numeric"`
 }
 
 func (q *lockedQuant) free() decimal.Decimal { return q.Quantity.Sub(q.Reserved) }
 
+// moveToReserve is a move with what reserving it needs to know.
+type moveToReserve struct {
+	Move `bun:",extend"`
+
+	ProductType string `bun:"product_type,scanonly"`
+	Tracking    string `bun:"tracking,scanonly"`
+	SourceName  string `bun:"source_name,scanonly"` // complete name of the source location
+	FromStock   bool   `bun:"from_stock,scanonly"`  // the source has internal locations at or under it
+}
+
+// takesFrom reports whether the quant sits at or under the move's source.
+func (m *moveToReserve) takesFrom(q *lockedQuant) bool {
+	return q.LocationID == m.LocationID || strings.HasPrefix(q.LocationName, m.SourceName+"/")
+}
+
+// pickingState is a transfer's state as reservation left it.
+type pickingState struct {
+	State   string
+	Partial bool
+}
+
 // reserveMoves reserves stock for the make-to-stock moves among ids that are
-// confirmed or partially available, in a handful of statements whatever the
-// number of moves:
+// confirmed or partially available. See reserveMovesWhere.
+func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := reserveMovesWhere(ctx, tx, "sm.id IN (?)", bun.In(ids))
+	return err
+}
+
+// reserveMovesWhere reserves stock for the make-to-stock moves matching
+// where (columns of stock_moves AS sm) that are confirmed or partially
+// available, in six statements whatever the number of moves:
+//   - the moves are locked, earliest first, with their product's type and
+//     tracking and their source; then what they have reserved already is
+//     read, in a statement of its own: one that waited for a move's lock
+//     would not see what the transaction holding it reserved;
 //   - the candidate quants of all their variants are locked in one query, in
 //     one global order (variant, incoming date, location, id), so concurrent
 //     reservations queue on the rows instead of deadlocking, and never see
 //     more free stock than exists;
 //   - quantities are allotted in memory, earliest moves first, oldest stock
 //     first (FIFO), serial numbers one unit per line;
-//   - quants, move lines and moves are written back in bulk.
+//   - quants, move lines, and moves with their transfers are written back
+//     in bulk.
 //
 // Moves whose source is not an internal location (receipts, adjustments) or
-// whose product is not stored are simply marked available.
-func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	var moves []Move
+// whose product is not stored are simply marked available. It returns the
+// new states of the transfers concerned.
+func reserveMovesWhere(ctx context.Context, tx bun.IDB, where string, args ...any) (map[int64]pickingState, error) {
+	var moves []*moveToReserve
 	err := tx.NewSelect().Model(&moves).
-		Where("id IN (?) AND state IN (?, ?) AND procure_method = ?", bun.In(ids), StateConfirmed, StatePartiallyAvailable, MakeToStock).
-		OrderExpr("date, id").For("UPDATE").Scan(ctx)
+		ColumnExpr("sm.*").
+		ColumnExpr("t.type AS product_type, t.tracking, src.complete_name AS source_name").
+		ColumnExpr(`EXISTS (SELECT 1 FROM stock_locations l WHERE l.usage = 'internal' AND l.active
+			AND (l.id = src.id OR starts_with(l.complete_name, src.complete_name || '/'))) AS from_stock`).
+		Join("JOIN product_variants AS v ON v.id = sm.variant_id").
+		Join("JOIN product_templates AS t ON t.id = v.template_id").
+		Join("JOIN stock_locations AS src ON src.id = sm.location_id").
+		Where(where, args...).
+		Where("sm.state IN (?, ?) AND sm.procure_method = ?", StateConfirmed, StatePartiallyAvailable, MakeToStock).
+		OrderExpr("sm.date, sm.id").For("UPDATE OF sm").Scan(ctx)
 	if err != nil || len(moves) == 0 {
-		return wrapErr(err, "reserve: load moves")
+		return nil, wrapErr(err, "reserve: load moves")
 	}
-	variantIDs, rootIDs := []int64{}, []int64{}
 	moveIDs := make([]int64, len(moves))
 	for i, m := range moves {
 		moveIDs[i] = m.ID
-		variantIDs = append(variantIDs, m.VariantID)
-		rootIDs = append(rootIDs, m.LocationID)
-	}
-	info, err := loadVariantStockInfo(ctx, tx, variantIDs)
-	if err != nil {
-		return err
-	}
-	subtrees, err := internalSubtree(ctx, tx, rootIDs)
-	if err != nil {
-		return err
 	}
 	reservedSoFar, err := reservedByMove(ctx, tx, moveIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	// Lock the candidate quants of the stored variants, in the global order.
-	var stored []int64
-	var locs []int64
+	var stored, roots []int64
+	var rootNames []string
 	for _, m := range moves {
-		if info[m.VariantID].Type == ProductStorable && len(subtrees[m.LocationID]) > 0 {
+		if m.ProductType == ProductStorable && m.FromStock {
 			stored = append(stored, m.VariantID)
-			for id := range subtrees[m.LocationID] {
-				locs = append(locs, id)
-			}
+			roots = append(roots, m.LocationID)
+			rootNames = append(rootNames, m.SourceName)
 		}
 	}
 	var quants []*lockedQuant
 	if len(stored) > 0 {
-		err = tx.NewRaw(`SELECT q.id, q.variant_id, q.location_id, q.lot_id, q.package_id, q.quantity, q.reserved_quantity
+		err = tx.NewRaw(`SELECT q.id, q.variant_id, q.location_id, l.complete_name AS location_name,
+				q.lot_id, q.package_id, q.quantity, q.reserved_quantity
 			FROM stock_quants q JOIN stock_locations l ON l.id = q.location_id
-			WHERE q.variant_id IN (?) AND q.location_id IN (?) AND q.quantity > q.reserved_quantity
+			WHERE q.variant_id IN (?) AND q.quantity > q.reserved_quantity AND l.usage = 'internal' AND l.active
+				AND (l.id IN (?) OR EXISTS (SELECT 1 FROM unnest(?::text[]) AS r(name) WHERE starts_with(l.complete_name, r.name || '/')))
 			ORDER BY q.variant_id, q.in_date, l.complete_name, q.id
-			FOR UPDATE OF q`, bun.In(uniq(stored)), bun.In(uniq(locs))).Scan(ctx, &quants)
+			FOR UPDATE OF q`, bun.In(uniq(stored)), bun.In(uniq(roots)), pgdialect.Array(rootNames)).Scan(ctx, &quants)
 		if err != nil {
-			return fmt.Errorf("models: reserve: lock quants: %w", err)
+			return nil, fmt.Errorf("models: reserve: lock quants: %w", err)
 		}
 	}
 	byVariant := map[int64][]*lockedQuant{}
@@ -151,12 +185,10 @@ func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
 	states := map[int64]string{}
 	for _, m := range moves {
 		need := m.Demand.Sub(reservedSoFar[m.ID])
-		vi := info[m.VariantID]
-		tree := subtrees[m.LocationID]
-		if vi.Type != ProductStorable || len(tree) == 0 {
+		if m.ProductType != ProductStorable || !m.FromStock {
 			// Nothing to take from stock: the goods come from outside, or are not tracked.
 			if need.IsPositive() {
-				newLines = append(newLines, virtualLines(m, need, vi.Tracking)...)
+				newLines = append(newLines, virtualLines(m.Move, need, m.Tracking)...)
 			}
 			states[m.ID] = StateAssigned
 			continue
@@ -165,11 +197,11 @@ func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
 			if !need.IsPositive() {
 				break
 			}
-			if !tree[q.LocationID] || !q.free().IsPositive() {
+			if !m.takesFrom(q) || !q.free().IsPositive() {
 				continue
 			}
 			take := decimal.Min(need, q.free())
-			if vi.Tracking == TrackingSerial {
+			if m.Tracking == TrackingSerial {
 				take = decimal.Min(take, decimal.NewFromInt(1))
 			}
 			q.Reserved = q.Reserved.Add(take)
@@ -189,17 +221,20 @@ func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
 		}
 	}
 	if err := addQuantReservations(ctx, tx, quantAdd); err != nil {
-		return err
+		return nil, err
 	}
 	if len(newLines) > 0 {
 		if _, err := tx.NewInsert().Model(&newLines).Exec(ctx); err != nil {
-			return fmt.Errorf("models: reserve: insert move lines: %w", err)
+			return nil, fmt.Errorf("models: reserve: insert move lines: %w", err)
 		}
 	}
-	if err := setMoveStates(ctx, tx, states); err != nil {
-		return err
+	var pickingIDs []int64
+	for _, m := range moves {
+		if m.PickingID != nil {
+			pickingIDs = append(pickingIDs, *m.PickingID)
+		}
 	}
-	return refreshPickingStates(ctx, tx, pickingIDsOf(moves))
+	return setMoveStatesAndRefresh(ctx, tx, states, pickingIDs)
 }
 
 // virtualLines are the move lines of a move that takes nothing from stock:
@@ -281,42 +316,73 @@ func setMoveStates(ctx context.Context, tx bun.IDB, states map[int64]string) err
 	return wrapErr(err, "set move states")
 }
 
-// refreshPickingStates derives each transfer's state from its moves:
+// pickingStatesSQL derives each transfer's state from the states of its
+// moves, given as rows (picking_id, state) of the %s subquery:
 // all cancelled -> cancel; all done or cancelled -> done; everything
 // available -> assigned; something available -> assigned and partially
 // available; all waiting on another step -> waiting; otherwise confirmed.
+const pickingStatesSQL = `UPDATE stock_pickings p SET state = s.state, partially_available = s.partial, updated_at = now()
+	FROM (
+		SELECT picking_id,
+			CASE
+				WHEN bool_and(state = 'cancel') THEN 'cancel'
+				WHEN bool_and(state IN ('done', 'cancel')) THEN 'done'
+				WHEN bool_and(state = 'draft') THEN 'draft'
+				WHEN bool_or(state IN ('assigned', 'partially_available')) THEN 'assigned'
+				WHEN bool_and(state IN ('waiting', 'done', 'cancel')) THEN 'waiting'
+				ELSE 'confirmed'
+			END AS state,
+			NOT bool_and(state IN ('done', 'cancel'))
+				AND bool_or(state IN ('assigned', 'partially_available'))
+				AND NOT bool_and(state IN ('assigned', 'done', 'cancel')) AS partial
+		FROM (%s) ms GROUP BY picking_id
+	) s
+	WHERE p.id = s.picking_id`
+
+// refreshPickingStates derives each transfer's state from its moves (see
+// pickingStatesSQL).
 func refreshPickingStates(ctx context.Context, tx bun.IDB, pickingIDs []int64) error {
 	if len(pickingIDs) == 0 {
 		return nil
 	}
-	_, err := tx.NewRaw(`UPDATE stock_pickings p SET state = s.state, partially_available = s.partial, updated_at = now()
-		FROM (
-			SELECT picking_id,
-				CASE
-					WHEN bool_and(state = 'cancel') THEN 'cancel'
-					WHEN bool_and(state IN ('done', 'cancel')) THEN 'done'
-					WHEN bool_and(state = 'draft') THEN 'draft'
-					WHEN bool_or(state IN ('assigned', 'partially_available')) THEN 'assigned'
-					WHEN bool_and(state IN ('waiting', 'done', 'cancel')) THEN 'waiting'
-					ELSE 'confirmed'
-				END AS state,
-				NOT bool_and(state IN ('done', 'cancel'))
-					AND bool_or(state IN ('assigned', 'partially_available'))
-					AND NOT bool_and(state IN ('assigned', 'done', 'cancel')) AS partial
-			FROM stock_moves WHERE picking_id IN (?) GROUP BY picking_id
-		) s
-		WHERE p.id = s.picking_id`, bun.In(uniq(pickingIDs))).Exec(ctx)
+	_, err := tx.NewRaw(fmt.Sprintf(pickingStatesSQL, "SELECT picking_id, state FROM stock_moves WHERE picking_id IN (?)"),
+		bun.In(uniq(pickingIDs))).Exec(ctx)
 	return wrapErr(err, "refresh transfer states")
 }
 
-func pickingIDsOf(moves []Move) []int64 {
-	var out []int64
-	for _, m := range moves {
-		if m.PickingID != nil {
-			out = append(out, *m.PickingID)
-		}
+// setMoveStatesAndRefresh writes the states of moves and derives those of
+// their transfers, in one statement, and returns the transfers' new states.
+func setMoveStatesAndRefresh(ctx context.Context, tx bun.IDB, states map[int64]string, pickingIDs []int64) (map[int64]pickingState, error) {
+	if len(pickingIDs) == 0 {
+		return nil, setMoveStates(ctx, tx, states)
 	}
-	return out
+	ids := make([]int64, 0, len(states))
+	vals := make([]string, 0, len(states))
+	for _, id := range keysOf(states) {
+		ids = append(ids, id)
+		vals = append(vals, states[id])
+	}
+	// The picking update cannot see the move update of the same statement,
+	// so it reads the new states from d.
+	var rows []struct {
+		ID      int64  `bun:"id"`
+		State   string `bun:"state"`
+		Partial bool   `bun:"partially_available"`
+	}
+	err := tx.NewRaw(`WITH d AS (SELECT * FROM unnest(?::bigint[], ?::text[]) AS d(id, state)),
+		moved AS (UPDATE stock_moves m SET state = d.state, updated_at = now() FROM d WHERE m.id = d.id)
+		`+fmt.Sprintf(pickingStatesSQL, `SELECT m.picking_id, coalesce(d.state, m.state) AS state
+			FROM stock_moves m LEFT JOIN d ON d.id = m.id WHERE m.picking_id IN (?)`)+`
+		RETURNING p.id, p.state, p.partially_available`,
+		pgdialect.Array(ids), pgdialect.Array(vals), bun.In(uniq(pickingIDs))).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("models: set move and transfer states: %w", err)
+	}
+	out := make(map[int64]pickingState, len(rows))
+	for _, r := range rows {
+		out[r.ID] = pickingState{State: r.State, Partial: r.Partial}
+	}
+	return out, nil
 }
 
 func uniq(ids []int64) []int64 {
