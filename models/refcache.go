@@ -43,24 +43,26 @@ const (
 	refTaxes      = "taxes"
 	refVariants   = "variants" // map[int64]variantPrice, filled variant by variant
 	refCategories = "categories"
+	refProducts   = "products" // map[int64]*ShopProductView without stock, by template
 )
 
 var refTables = []struct {
 	table   string
 	entries []string
 }{
-	{"companies", []string{refCompany}},
+	{"companies", []string{refCompany, refProducts}}, // product pages show prices the company's way
 	{"carriers", []string{refCarriers}},
 	{"carrier_rules", []string{refCarriers}},
 	{"payment_providers", []string{refProviders}},
-	{"taxes", []string{refTaxes, refVariants}}, // a variant's taxes are its active ones
-	{"product_templates", []string{refVariants}},
-	{"product_variants", []string{refVariants}},
-	{"product_template_taxes", []string{refVariants}},
-	{"product_variant_values", []string{refVariants}},
-	{"product_attribute_values", []string{refVariants}},
-	{"product_attributes", []string{refVariants}},
-	{"product_categories", []string{refCategories}},
+	{"taxes", []string{refTaxes, refVariants, refProducts}}, // a variant's taxes are its active ones
+	{"product_templates", []string{refVariants, refProducts}},
+	{"product_variants", []string{refVariants, refProducts}},
+	{"product_template_taxes", []string{refVariants, refProducts}},
+	{"product_variant_values", []string{refVariants, refProducts}},
+	{"product_attribute_values", []string{refVariants, refProducts}},
+	{"product_attributes", []string{refVariants, refProducts}},
+	{"product_images", []string{refProducts}},
+	{"product_categories", []string{refCategories, refProducts}},
 }
 
 // NewRefCache returns a cache of db's reference data and installs the
@@ -114,26 +116,27 @@ func cachedRef[T any](ctx context.Context, key string, load func() (T, error)) (
 	return v, nil
 }
 
-// cachedVariants returns the prices of ids, reading only those the
-// context's cache does not hold (all of them without a cache) with load.
-func cachedVariants(ctx context.Context, ids []int64, load func(ids []int64) (map[int64]variantPrice, error)) (map[int64]variantPrice, error) {
+// cachedByID returns the values of ids in the context cache's entry key (a
+// map filled id by id), reading only the missing ones with load (all of them
+// without a cache). Values are shared: callers must not modify them.
+func cachedByID[V any](ctx context.Context, key string, ids []int64, load func(ids []int64) (map[int64]V, error)) (map[int64]V, error) {
 	c, _ := ctx.Value(refCacheKey{}).(*RefCache)
 	if c == nil {
 		return load(ids)
 	}
 	now := c.now()
-	out := make(map[int64]variantPrice, len(ids))
+	out := make(map[int64]V, len(ids))
 	var missing []int64
 	c.mu.Lock()
-	e := c.entries[refVariants]
+	e := c.entries[key]
 	if e == nil {
 		e = &refEntry{}
-		c.entries[refVariants] = e
+		c.entries[key] = e
 	}
 	if e.val != nil && now.Sub(e.loadedAt) >= c.ttl {
 		e.val = nil
 	}
-	m, _ := e.val.(map[int64]variantPrice)
+	m, _ := e.val.(map[int64]V)
 	for _, id := range ids {
 		if v, ok := m[id]; ok {
 			out[id] = v
@@ -158,9 +161,9 @@ func cachedVariants(ctx context.Context, ids []int64, load func(ids []int64) (ma
 	}
 	c.mu.Lock()
 	if e.gen == gen {
-		m, _ := e.val.(map[int64]variantPrice)
+		m, _ := e.val.(map[int64]V)
 		if m == nil {
-			m = make(map[int64]variantPrice, len(loaded))
+			m = make(map[int64]V, len(loaded))
 			e.val, e.loadedAt = m, now
 		}
 		for id, v := range loaded {

@@ -119,6 +119,52 @@ func TestRefCacheServesReferenceDataAndNeverAStaleCopyOfALocalChange(t *testing.
 	}
 }
 
+func TestRefCacheProductPageKeepsStockLive(t *testing.T) {
+	db := testdb.NewSeeded(t)
+	ctx := models.WithRefCache(context.Background(), models.NewRefCache(db))
+	var templateID, variantID int64
+	err := db.NewRaw(`SELECT t.id, min(v.id) FROM product_templates t JOIN product_variants v ON v.template_id = t.id
+		JOIN stock_quants q ON q.variant_id = v.id AND q.quantity > 0
+		WHERE t.published AND t.active AND t.type = 'storable' GROUP BY t.id HAVING count(DISTINCT v.id) = 1 ORDER BY t.id LIMIT 1`).
+		Scan(ctx, &templateID, &variantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func() models.ShopVariant {
+		t.Helper()
+		v, err := models.ShopProduct(ctx, db, templateID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Variants[0]
+	}
+	before := page()
+	if !before.Stock.Free.IsPositive() {
+		t.Fatalf("precondition: variant %d has no free stock", variantID)
+	}
+	// Stock is never cached: selling out shows at once.
+	if _, err := db.NewRaw("UPDATE stock_quants SET reserved_quantity = quantity WHERE variant_id = ?", variantID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := page(); !got.Stock.Free.IsZero() {
+		t.Fatalf("free stock %s after reserving everything, want 0", got.Stock.Free)
+	}
+	// A new price from the back office shows at once.
+	if _, err := db.NewRaw("UPDATE product_templates SET list_price = list_price + 10 WHERE id = ?", templateID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := page(); !got.Price.GreaterThan(before.Price) {
+		t.Fatalf("price %s after raising it, was %s", got.Price, before.Price)
+	}
+	// Unpublished: gone at once.
+	if _, err := db.NewRaw("UPDATE product_templates SET published = false WHERE id = ?", templateID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.ShopProduct(ctx, db, templateID); models.ErrorCode(err) != models.ENOTFOUND {
+		t.Fatalf("unpublished product page: %v, want not found", err)
+	}
+}
+
 func TestMentionsTable(t *testing.T) {
 	cases := []struct {
 		q, table string

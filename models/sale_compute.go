@@ -149,7 +149,7 @@ func loadVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool)
 	if len(ids) == 0 {
 		return map[int64]variantPrice{}, nil
 	}
-	return cachedVariants(ctx, ids, func(ids []int64) (map[int64]variantPrice, error) {
+	return cachedByID(ctx, refVariants, ids, func(ids []int64) (map[int64]variantPrice, error) {
 		_, cached := ctx.Value(refCacheKey{}).(*RefCache)
 		return queryVariantPrices(ctx, db, ids, names || cached)
 	})

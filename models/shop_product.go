@@ -89,7 +89,35 @@ func ShopProduct(ctx context.Context, db bun.IDB, templateID int64) (*ShopProduc
 	if err != nil {
 		return nil, err
 	}
+	views, err := cachedByID(ctx, refProducts, []int64{templateID}, func(ids []int64) (map[int64]*ShopProductView, error) {
+		v, err := loadShopProduct(ctx, db, co, ids[0])
+		if err != nil {
+			return nil, err
+		}
+		return map[int64]*ShopProductView{ids[0]: v}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The page is shared through the reference cache; the stock is read
+	// live on every view.
+	v := *views[templateID]
+	v.Variants = slices.Clone(v.Variants)
+	stock, err := shopFreeStock(ctx, db, co, []int64{templateID})
+	if err != nil {
+		return nil, err
+	}
+	for i := range v.Variants {
+		v.Variants[i].Stock = stockLevel(stock.storable[templateID], stock.variantFree[v.Variants[i].ID], co.SellBeyondStock)
+	}
+	return &v, nil
+}
+
+// loadShopProduct reads a product page's product, variants, taxes,
+// pictures, attributes and breadcrumbs — everything but the stock.
+func loadShopProduct(ctx context.Context, db bun.IDB, co *Company, templateID int64) (*ShopProductView, error) {
 	v := &ShopProductView{TaxIncluded: co.PricesIncludeTax, Currency: co.Currency()}
+	var err error
 	err = db.NewSelect().Model(&v.Product).Relation("Category").
 		Where("pt.id = ?", templateID).Where(shopVisible).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -128,18 +156,12 @@ func ShopProduct(ctx context.Context, db bun.IDB, templateID int64) (*ShopProduc
 		}
 	}
 
-	stock, err := shopFreeStock(ctx, db, co, []int64{templateID})
-	if err != nil {
-		return nil, err
-	}
-
 	// Attributes and values present on active variants, in their order.
 	attrIDs := []int64{}
 	seenValue := map[int64]bool{}
 	for _, pv := range variants {
 		sv := ShopVariant{ID: pv.ID, SKU: pv.SKU, Combination: pv.Combination,
-			Price: ShownPrice(co, v.Taxes, v.Product.ListPrice.Add(pv.PriceExtra)), ImageID: imageOf[pv.ID],
-			Stock: stockLevel(stock.storable[templateID], stock.variantFree[pv.ID], co.SellBeyondStock)}
+			Price: ShownPrice(co, v.Taxes, v.Product.ListPrice.Add(pv.PriceExtra)), ImageID: imageOf[pv.ID]}
 		if pv.Barcode != nil {
 			sv.Barcode = *pv.Barcode
 		}
