@@ -28,9 +28,8 @@ var addressFields = func() []string {
 }()
 
 // checkoutCart is the shopper's cart and how far its checkout got:
-// StepAddress (no address yet), StepShipping (no shipping method yet) or
-// StepPayment (ready to pay). A nil cart (or one without products) has
-// nothing to check out.
+// StepAddress (no address yet) or StepPayment (the delivery & payment
+// page). A nil cart (or one without products) has nothing to check out.
 func (h *Handler) checkoutCart(c echo.Context) (*models.SaleOrder, int, error) {
 	o, err := h.loadCart(c)
 	if err != nil || o == nil || len(o.ProductLines()) == 0 {
@@ -39,26 +38,13 @@ func (h *Handler) checkoutCart(c echo.Context) (*models.SaleOrder, int, error) {
 	if o.InvoicePartnerID == nil || o.ShippingPartnerID == nil {
 		return o, shop.StepAddress, nil
 	}
-	if o.CarrierID == nil {
-		needs, err := models.OrderNeedsShipping(c.Request().Context(), h.db, o.ID)
-		if err != nil {
-			return nil, 0, err
-		}
-		if needs {
-			return o, shop.StepShipping, nil
-		}
-	}
 	return o, shop.StepPayment, nil
 }
 
-// checkoutGuard sends the shopper back to the step they skipped.
-func (h *Handler) checkoutGuard(c echo.Context, step int) error {
-	if step < shop.StepShipping {
-		h.flash(c, "warning", "Enter your address first.")
-		return redirect(c, "/checkout")
-	}
-	h.flash(c, "warning", "Choose a shipping method first.")
-	return redirect(c, "/checkout/shipping")
+// checkoutGuard sends the shopper back to the address step they skipped.
+func (h *Handler) checkoutGuard(c echo.Context) error {
+	h.flash(c, "warning", "Enter your address first.")
+	return redirect(c, "/checkout")
 }
 
 func (h *Handler) checkoutEmpty(c echo.Context) error {
@@ -201,7 +187,7 @@ func (h *Handler) CheckoutAddressSave(c echo.Context) error {
 	if len(cart.Notices) > 0 {
 		h.flash(c, "warning", strings.Join(cart.Notices, " "))
 	}
-	return redirect(c, "/checkout/shipping")
+	return redirect(c, "/checkout/payment")
 }
 
 // checkoutRegister creates the guest's account from the billing address
@@ -257,48 +243,16 @@ func (h *Handler) addressProblem(c echo.Context, o *models.SaleOrder, err error)
 	return h.render(c, formStatus(err), shop.CheckoutAddressPage(h.page(c, "Checkout"), d))
 }
 
-// CheckoutShipping shows step 2: the shipping methods for the cart.
+// CheckoutShipping sends the old shipping step's links to the delivery &
+// payment page, which now shows the shipping methods.
 func (h *Handler) CheckoutShipping(c echo.Context) error {
-	o, step, err := h.checkoutCart(c)
-	switch {
-	case err != nil:
-		return err
-	case o == nil:
-		return h.checkoutEmpty(c)
-	case step < shop.StepShipping:
-		return h.checkoutGuard(c, step)
-	}
-	d, err := h.shippingData(c, o)
-	if err != nil {
-		return err
-	}
-	return h.render(c, http.StatusOK, shop.CheckoutShippingPage(h.page(c, "Checkout: shipping"), d))
+	return c.Redirect(http.StatusSeeOther, "/checkout/payment")
 }
 
-func (h *Handler) shippingData(c echo.Context, o *models.SaleOrder) (shop.ShippingData, error) {
-	ctx := c.Request().Context()
-	d := shop.ShippingData{Cart: h.cartData(c, o)}
-	var err error
-	if d.ShipTo, err = models.GetContact(ctx, h.db, *o.ShippingPartnerID); err != nil {
-		return d, err
-	}
-	if d.Options, err = models.ShippingOptions(ctx, h.db, o); err != nil {
-		return d, err
-	}
-	if o.CarrierID != nil {
-		d.Selected = *o.CarrierID
-	} else {
-		for _, opt := range d.Options {
-			if opt.Problem == "" {
-				d.Selected = opt.Carrier.ID
-				break
-			}
-		}
-	}
-	return d, nil
-}
-
-// CheckoutShippingSave chooses the shipping method (step 2).
+// CheckoutShippingSave chooses the shipping method (carrier_id). HTMX (a
+// change on the delivery & payment page) gets the new totals and the place
+// button's text for the chosen provider; a plain post goes back to the
+// page. Choosing the order's current method changes nothing.
 func (h *Handler) CheckoutShippingSave(c echo.Context) error {
 	o, step, err := h.checkoutCart(c)
 	switch {
@@ -306,31 +260,37 @@ func (h *Handler) CheckoutShippingSave(c echo.Context) error {
 		return err
 	case o == nil:
 		return h.checkoutEmpty(c)
-	case step < shop.StepShipping:
-		return h.checkoutGuard(c, step)
+	case step < shop.StepPayment:
+		return h.checkoutGuard(c)
 	}
 	carrierID, _ := strconv.ParseInt(c.FormValue("carrier_id"), 10, 64)
-	cart, err := models.SetOrderCarrier(c.Request().Context(), h.db, o.ID, carrierID)
-	if err != nil {
-		if models.ErrorCode(err) != models.EINVALID {
-			return err
+	var notices []string
+	if carrierID != 0 && (o.CarrierID == nil || *o.CarrierID != carrierID) {
+		cart, err := models.SetOrderCarrier(c.Request().Context(), h.db, o.ID, carrierID)
+		if err != nil {
+			if models.ErrorCode(err) != models.EINVALID {
+				return err
+			}
+			return h.paymentProblem(c, o, err, "carrier_id", "provider")
 		}
-		d, derr := h.shippingData(c, o)
-		if derr != nil {
-			return derr
+		o, notices = cart.Order, cart.Notices
+	}
+	if !isHTMX(c) {
+		if len(notices) > 0 {
+			h.flash(c, "warning", strings.Join(notices, " "))
 		}
-		d.Form = formState(c, err, "carrier_id")
-		d.Selected = carrierID
-		return h.render(c, formStatus(err), shop.CheckoutShippingPage(h.page(c, "Checkout: shipping"), d))
+		return redirect(c, "/checkout/payment")
 	}
-	if len(cart.Notices) > 0 {
-		h.flash(c, "warning", strings.Join(cart.Notices, " "))
-	}
-	return redirect(c, "/checkout/payment")
+	d := shop.PaymentData{Cart: h.cartData(c, o), Form: formState(c, nil, "provider")}
+	d.Cart.Notices = notices
+	return h.render(c, http.StatusOK, shop.CheckoutChoicesUpdate(d))
 }
 
-// CheckoutPayment shows step 3: the order to review, the promotion code
-// and the payment methods.
+// CheckoutPayment shows the delivery & payment page: the addresses, the
+// shipping methods, the payment methods, the promotion code and the order.
+// An order without a shipping method (or with one that can no longer ship
+// it) takes the first one that can (as Odoo does), so that the totals and
+// the button show what the shopper will pay.
 func (h *Handler) CheckoutPayment(c echo.Context) error {
 	o, step, err := h.checkoutCart(c)
 	switch {
@@ -339,31 +299,96 @@ func (h *Handler) CheckoutPayment(c echo.Context) error {
 	case o == nil:
 		return h.checkoutEmpty(c)
 	case step < shop.StepPayment:
-		return h.checkoutGuard(c, step)
+		return h.checkoutGuard(c)
 	}
-	return h.renderPayment(c, http.StatusOK, o, views.FormState{Values: map[string]string{}})
+	d, err := h.paymentData(c, o, views.FormState{Values: map[string]string{}})
+	if err != nil {
+		return err
+	}
+	if d.NeedsShipping && d.Selected != 0 && (o.CarrierID == nil || *o.CarrierID != d.Selected) {
+		// Totals with the preselected method; the order gets it when the
+		// shopper chooses one or places the order.
+		cart, err := models.PreviewOrderCarrier(c.Request().Context(), h.db, o, d.Selected)
+		switch {
+		case err == nil:
+			d.Cart = h.cartData(c, cart.Order)
+			d.Cart.Notices = cart.Notices
+		case models.ErrorCode(err) != models.EINVALID:
+			return err
+		}
+	}
+	return h.renderPayment(c, http.StatusOK, d)
 }
 
-func (h *Handler) renderPayment(c echo.Context, status int, o *models.SaleOrder, f views.FormState) error {
+// paymentData is the delivery & payment page for o with the form f (the
+// choices submitted, and their problems).
+func (h *Handler) paymentData(c echo.Context, o *models.SaleOrder, f views.FormState) (shop.PaymentData, error) {
 	ctx := c.Request().Context()
 	d := shop.PaymentData{Cart: h.cartData(c, o), Form: f}
 	var err error
+	if d.NeedsShipping, err = models.OrderNeedsShipping(ctx, h.db, o); err != nil {
+		return d, err
+	}
+	if d.NeedsShipping {
+		if d.Options, err = models.ShippingOptions(ctx, h.db, o); err != nil {
+			return d, err
+		}
+		d.Selected = defaultCarrier(o, d.Options)
+		if chosen, _ := strconv.ParseInt(f.Value("carrier_id"), 10, 64); chosen != 0 {
+			d.Selected = chosen
+		}
+	}
 	if d.Billing, err = models.GetContact(ctx, h.db, *o.InvoicePartnerID); err != nil {
-		return err
+		return d, err
 	}
 	d.ShipTo = d.Billing
 	if *o.ShippingPartnerID != *o.InvoicePartnerID {
 		if d.ShipTo, err = models.GetContact(ctx, h.db, *o.ShippingPartnerID); err != nil {
-			return err
+			return d, err
 		}
 	}
 	if d.Providers, err = models.ListPaymentProviders(ctx, h.db, true); err != nil {
-		return err
+		return d, err
+	}
+	if d.Form.Values == nil {
+		d.Form.Values = map[string]string{}
 	}
 	if d.Form.Value("provider") == "" && len(d.Providers) > 0 {
 		d.Form.Values["provider"] = d.Providers[0].Code
 	}
-	return h.render(c, status, shop.CheckoutPaymentPage(h.page(c, "Checkout: payment"), d))
+	return d, nil
+}
+
+// renderPayment sends the delivery & payment page, or for a change of
+// shipping method through HTMX only the totals and the choice's problem.
+func (h *Handler) renderPayment(c echo.Context, status int, d shop.PaymentData) error {
+	return h.render(c, status, shop.CheckoutPaymentPage(h.page(c, "Checkout: delivery & payment"), d), shop.CheckoutChoicesUpdate(d))
+}
+
+// paymentProblem shows the page again for o with the problems of err and
+// the choices submitted.
+func (h *Handler) paymentProblem(c echo.Context, o *models.SaleOrder, err error, fields ...string) error {
+	d, derr := h.paymentData(c, o, formState(c, err, fields...))
+	if derr != nil {
+		return derr
+	}
+	return h.renderPayment(c, formStatus(err), d)
+}
+
+// defaultCarrier is the shipping method the page selects: the order's
+// when it can still ship it, else the first one that can (0 when none can).
+func defaultCarrier(o *models.SaleOrder, options []models.ShippingOption) int64 {
+	var first int64
+	for _, opt := range options {
+		switch {
+		case opt.Problem != "":
+		case o.CarrierID != nil && opt.Carrier.ID == *o.CarrierID:
+			return opt.Carrier.ID
+		case first == 0:
+			first = opt.Carrier.ID
+		}
+	}
+	return first
 }
 
 // CheckoutCouponApply applies a promotion code to the cart.
@@ -384,7 +409,7 @@ func (h *Handler) CheckoutCouponApply(c echo.Context) error {
 			h.flash(c, "error", models.ErrorMessage(err))
 			return redirect(c, "/checkout")
 		}
-		return h.renderPayment(c, formStatus(err), o, formState(c, err, "code"))
+		return h.paymentProblem(c, o, err, "code")
 	}
 	if len(cart.Notices) > 0 {
 		h.flash(c, "warning", strings.Join(cart.Notices, " "))
@@ -410,13 +435,16 @@ func (h *Handler) CheckoutCouponRemove(c echo.Context) error {
 	return redirect(c, "/checkout/payment")
 }
 
-// CheckoutPlace places the order and starts its payment, then sends the
-// shopper to the provider's page or to the order page. Placing is
+// CheckoutPlace sets the shipping method (carrier_id), places the order
+// and starts its payment (provider), in one models operation, then sends
+// the shopper to the provider's page or to the order page. Placing is
 // idempotent: a second submit (double click, back button, a retry after
-// the cart left the session) lands on the same order.
+// the cart left the session) lands on the same order. A refused choice
+// shows the page again with its problem (422), nothing changed.
 func (h *Handler) CheckoutPlace(c echo.Context) error {
 	ctx := c.Request().Context()
-	provider := c.FormValue("provider")
+	in := models.PlaceInput{Provider: c.FormValue("provider")}
+	in.CarrierID, _ = strconv.ParseInt(c.FormValue("carrier_id"), 10, 64)
 	var actorID int64
 	if u := currentUser(c); u != nil {
 		actorID = u.ID
@@ -434,20 +462,20 @@ func (h *Handler) CheckoutPlace(c echo.Context) error {
 			h.flash(c, "warning", "Your cart is empty.")
 			return redirect(c, "/cart")
 		}
-		pl, err := models.PlaceOrder(ctx, h.db, placed.ID, provider, actorID)
+		pl, err := models.PlaceOrder(ctx, h.db, placed.ID, in, actorID)
 		if err != nil {
 			return redirect(c, shop.OrderURL(placed))
 		}
 		return h.afterPlace(c, pl)
 	}
 	if step < shop.StepPayment {
-		return h.checkoutGuard(c, step)
+		return h.checkoutGuard(c)
 	}
-	pl, err := models.PlaceOrder(ctx, h.db, o.ID, provider, actorID)
+	pl, err := models.PlaceOrder(ctx, h.db, o.ID, in, actorID)
 	if err != nil {
 		switch models.ErrorCode(err) {
 		case models.EINVALID:
-			return h.renderPayment(c, formStatus(err), o, formState(c, err, "provider"))
+			return h.paymentProblem(c, o, err, "provider", "carrier_id")
 		case models.ECONFLICT:
 			h.flash(c, "error", models.ErrorMessage(err))
 			return redirect(c, "/checkout/payment")

@@ -92,6 +92,7 @@ func lockCart(ctx context.Context, tx bun.IDB, owner CartOwner) (*SaleOrder, err
 	if err != nil {
 		return nil, fmt.Errorf("models: lock cart: %w", err)
 	}
+	o.remember()
 	return o, nil
 }
 

@@ -311,6 +311,31 @@ func editOrder(ctx context.Context, db *bun.DB, orderID int64, op string, edit f
 	return cart, nil
 }
 
+// PreviewOrderCarrier returns the order as it would be priced with the
+// shipping method carrierID, saving nothing: the delivery & payment page
+// shows the total with the method it preselects, and the order gets its
+// method when the shopper chooses one or places the order.
+func PreviewOrderCarrier(ctx context.Context, db bun.IDB, o *SaleOrder, carrierID int64) (*Cart, error) {
+	co, err := GetCompany(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	c, err := getCarrier(ctx, db, carrierID)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Active {
+		return nil, Errorf(EINVALID, "This shipping method is no longer offered.")
+	}
+	cp := *o
+	cp.CarrierID, cp.Lines = &c.ID, nil
+	notices, err := priceOrder(ctx, db, co, &cp, false)
+	if err != nil {
+		return nil, wrapOp(err, "preview shipping")
+	}
+	return &Cart{Order: &cp, Notices: notices}, nil
+}
+
 // SetOrderCarrier chooses the shipping method of a draft order (a cart or
 // a quotation); the shipping line is added or replaced.
 func SetOrderCarrier(ctx context.Context, db *bun.DB, orderID, carrierID int64) (*Cart, error) {
@@ -380,5 +405,6 @@ func lockOrder(ctx context.Context, tx bun.IDB, id int64) (*SaleOrder, error) {
 	if err := tx.NewSelect().Model(o).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
 		return nil, notFound(err, "The order")
 	}
+	o.remember()
 	return o, nil
 }

@@ -132,6 +132,7 @@ type variantPrice struct {
 	Volume     decimal.Decimal `bun:"volume,type:numeric"`
 	TaxIDs     []int64         `bun:"tax_ids,array"`
 	Storable   bool            `bun:"storable"`
+	Service    bool            `bun:"service"`
 	Active     bool            `bun:"active"`
 	Published  bool            `bun:"published"`
 }
@@ -168,7 +169,7 @@ func queryVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool
 		       coalesce(v.weight, t.weight) AS weight, t.volume,
 		       coalesce((SELECT array_agg(x.tax_id ORDER BY tx.sequence, tx.id) FROM product_template_taxes x
 		           JOIN taxes tx ON tx.id = x.tax_id AND tx.active WHERE x.template_id = t.id), '{}') AS tax_ids,
-		       t.type = 'storable' AS storable, v.active AND t.active AS active, t.published
+		       t.type = 'storable' AS storable, t.type = 'service' AS service, v.active AND t.active AS active, t.published
 		FROM product_variants v JOIN product_templates t ON t.id = v.template_id
 		WHERE v.id = ANY(?)`, pgArray(ids)).Scan(ctx, &rows)
 	if err != nil {
@@ -256,6 +257,12 @@ func lineAmounts(l *SaleOrderLine, p *orderPricing) TaxResult {
 // line and order totals are recomputed with the company's tax rounding.
 // It returns notices for the shopper.
 func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) ([]string, error) {
+	return priceOrder(ctx, tx, co, o, true)
+}
+
+// priceOrder is recomputeOrder; with save false it only computes, in
+// memory (a preview).
+func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save bool) ([]string, error) {
 	var notices []string
 	if err := tx.NewSelect().Model(&o.Lines).Where("order_id = ?", o.ID).Order("sequence", "id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: load order lines: %w", err)
@@ -274,7 +281,7 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 		}
 	}
 	oldTotals := [3]decimal.Decimal{o.AmountUntaxed, o.AmountTax, o.AmountTotal}
-	oldCarrier, oldCoupon := o.CarrierID, o.CouponID
+
 	var err error
 	if p.variants, err = loadVariantPrices(ctx, tx, variantIDs, false); err != nil {
 		return nil, err
@@ -382,6 +389,10 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 	}
 	o.AmountUntaxed, o.AmountTotal, o.AmountTax = untaxed, total, total.Sub(untaxed)
 
+	if !save {
+		o.Lines = lines
+		return notices, nil
+	}
 	// Write what changed: product lines in one statement, derived lines
 	// rebuilt, the totals.
 	var changed []*SaleOrderLine
@@ -413,11 +424,12 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 		lines = append(lines[:len(products)], oldDerived...)
 	}
 	o.Lines = lines
-	if !totalsEqual(oldTotals, o) || !sameID(oldCarrier, o.CarrierID) || !sameID(oldCoupon, o.CouponID) {
+	if o.stored == nil || !totalsEqual(oldTotals, o) || !sameID(o.stored.carrierID, o.CarrierID) || !sameID(o.stored.couponID, o.CouponID) {
 		if _, err := tx.NewUpdate().Model(o).Column("amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id").
 			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 			return nil, fmt.Errorf("models: update order totals: %w", err)
 		}
+		o.remember()
 	}
 	return notices, nil
 }

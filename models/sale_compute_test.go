@@ -267,7 +267,9 @@ func TestCouponUsageLimitUnderRace(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(carts))
 	for i, id := range carts {
-		wg.Go(func() { _, errs[i] = models.PlaceOrder(context.Background(), e.db, id, models.ProviderWire, 0) })
+		wg.Go(func() {
+			_, errs[i] = models.PlaceOrder(context.Background(), e.db, id, models.PlaceInput{Provider: models.ProviderWire}, 0)
+		})
 	}
 	wg.Wait()
 	placed := 0

@@ -41,10 +41,28 @@ func assignOrderName(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	return nil
 }
 
-// orderNeedsShipping reports whether an order has goods (not only services).
-func orderNeedsShipping(ctx context.Context, db bun.IDB, orderID int64) (bool, error) {
+// orderNeedsShipping reports whether an order has goods (not only
+// services): from its lines when they are loaded (the product types come
+// through the reference cache), else from the database.
+func orderNeedsShipping(ctx context.Context, db bun.IDB, o *SaleOrder) (bool, error) {
+	if o.Lines != nil {
+		var ids []int64
+		for _, l := range o.ProductLines() {
+			ids = append(ids, *l.VariantID)
+		}
+		vs, err := loadVariantPrices(ctx, db, ids, false)
+		if err != nil {
+			return false, err
+		}
+		for _, v := range vs {
+			if !v.Service {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
 	ok, err := db.NewSelect().TableExpr("sale_order_lines AS l").Join("JOIN product_variants v ON v.id = l.variant_id").
-		Join("JOIN product_templates t ON t.id = v.template_id").Where("l.order_id = ? AND t.type <> 'service'", orderID).Exists(ctx)
+		Join("JOIN product_templates t ON t.id = v.template_id").Where("l.order_id = ? AND t.type <> 'service'", o.ID).Exists(ctx)
 	if err != nil {
 		return false, fmt.Errorf("models: order needs shipping: %w", err)
 	}

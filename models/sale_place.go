@@ -16,13 +16,28 @@ type Placement struct {
 	PayURL      string // the provider's payment page; "" to show the order page
 }
 
+// PlaceInput is what the shopper submits to place an order: the payment
+// provider's code and the shipping method. CarrierID 0 keeps the order's
+// shipping method (chosen earlier with SetOrderCarrier).
+type PlaceInput struct {
+	Provider  string
+	CarrierID int64
+}
+
 // PlaceOrder turns the shopper's cart into an order waiting for payment
 // (state sent, numbered S00042) and starts a payment transaction with the
-// chosen provider. It is idempotent: placing an order again (a double
-// click, a retry, the back button) returns the same order and its open
-// transaction; after a declined payment it starts a new transaction.
-// Nothing here talks to a payment provider, and no stock is locked.
-func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode string, actorID int64) (*Placement, error) {
+// chosen provider, in one transaction that locks the order row: the
+// shipping method is set (with SetOrderCarrier's checks: an active method
+// that delivers to the shipping address and has a price for the order),
+// the amounts are recomputed once and the order is placed. It is
+// idempotent: placing an order again (a double click, a retry, the back
+// button) returns the same order and its open transaction, whatever
+// shipping method is submitted; after a declined payment it starts a new
+// transaction. A wrong provider or shipping method is EINVALID naming the
+// field ("provider", "carrier_id") and changes nothing; a cart that cannot
+// be ordered (empty, no address, a code used up) is ECONFLICT. Nothing here
+// talks to a payment provider, and no stock is locked.
+func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, actorID int64) (*Placement, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
@@ -49,12 +64,9 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode str
 				return err
 			}
 		}
-		provider, err := enabledProvider(ctx, tx, providerCode)
-		if err != nil {
-			return err
-		}
+		var provider *PaymentProvider
 		if o.PlacedAt == nil {
-			if err := checkPlaceable(ctx, tx, co, o); err != nil {
+			if provider, err = prepareToPlace(ctx, tx, co, o, in); err != nil {
 				return err
 			}
 			if err := assignOrderName(ctx, tx, o); err != nil {
@@ -62,7 +74,7 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode str
 			}
 			now := time.Now()
 			o.State, o.PlacedAt, o.DateOrder = OrderSent, &now, now
-			if _, err := tx.NewUpdate().Model(o).Column("name", "state", "placed_at", "date_order").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			if _, err := tx.NewUpdate().Model(o).Column("name", "state", "placed_at", "date_order", "carrier_id").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 				return fmt.Errorf("models: place order: %w", err)
 			}
 			if err := useCoupon(ctx, tx, o); err != nil {
@@ -71,6 +83,8 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode str
 			if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, "Order placed on the website."); err != nil {
 				return err
 			}
+		} else if provider, err = enabledProvider(ctx, tx, in.Provider); err != nil {
+			return err
 		}
 		t, err := startTransaction(ctx, tx, o, provider, actorID)
 		if err != nil {
@@ -92,27 +106,67 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, providerCode str
 	return out, nil
 }
 
-// checkPlaceable refreshes a cart's prices and checks it can be ordered.
-func checkPlaceable(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) error {
+// prepareToPlace checks the provider, sets the shipping method, refreshes
+// the cart's prices and checks it can be ordered, inside the transaction
+// that locked the order. The provider's and the shipping method's problems
+// are reported together.
+func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, in PlaceInput) (*PaymentProvider, error) {
+	if o.InvoicePartnerID == nil || o.ShippingPartnerID == nil {
+		return nil, Errorf(ECONFLICT, "Enter your address before placing the order.")
+	}
+	p := Problems{}
+	provider, err := enabledProvider(ctx, tx, in.Provider)
+	if err != nil {
+		if ErrorCode(err) != EINVALID {
+			return nil, err
+		}
+		for field, msg := range FieldErrors(err) {
+			p.Add(field, msg)
+		}
+	}
+	needsShipping, err := orderNeedsShipping(ctx, tx, o)
+	if err != nil {
+		return nil, err
+	}
+	carrierID := in.CarrierID
+	if carrierID == 0 && o.CarrierID != nil {
+		carrierID = *o.CarrierID
+	}
+	if needsShipping && carrierID != 0 {
+		// SetOrderCarrier's checks: an active method here; its country and
+		// its price rules in the recompute below, which drops a method that
+		// cannot ship the order.
+		c, err := getCarrier(ctx, tx, carrierID)
+		switch {
+		case err != nil && ErrorCode(err) != ENOTFOUND:
+			return nil, err
+		case err != nil || !c.Active:
+			p.Add("carrier_id", "Choose one of the shipping methods.")
+		default:
+			o.CarrierID = &c.ID
+		}
+	}
+	hadCarrier := o.CarrierID != nil
 	notices, err := recomputeOrder(ctx, tx, co, o)
 	if err != nil {
-		return err
-	}
-	if len(notices) > 0 {
-		return Errorf(ECONFLICT, "%s", notices[0])
-	}
-	if len(o.ProductLines()) == 0 {
-		return Errorf(ECONFLICT, "Your cart is empty.")
-	}
-	if o.InvoicePartnerID == nil || o.ShippingPartnerID == nil {
-		return Errorf(ECONFLICT, "Enter your address before placing the order.")
-	}
-	needsShipping, err := orderNeedsShipping(ctx, tx, o.ID)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	if needsShipping && o.CarrierID == nil {
-		return Errorf(ECONFLICT, "Choose a shipping method before placing the order.")
+		msg := "Choose a shipping method."
+		if hadCarrier && len(notices) > 0 {
+			// The recompute dropped the carrier: its notice (the last one) says why.
+			msg, notices = notices[len(notices)-1], notices[:len(notices)-1]
+		}
+		p.Add("carrier_id", msg)
 	}
-	return nil
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if len(notices) > 0 {
+		return nil, Errorf(ECONFLICT, "%s", notices[0])
+	}
+	if len(o.ProductLines()) == 0 {
+		return nil, Errorf(ECONFLICT, "Your cart is empty.")
+	}
+	return provider, nil
 }

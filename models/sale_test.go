@@ -25,8 +25,9 @@ func newSaleEnv(t *testing.T, deliverySteps int) *saleEnv {
 
 var testAddress = models.AddressInput{Name: "Ada Shopper", Email: "ada@example.com", Street: "1 Main Street", City: "Ghent", Zip: "9000", CountryCode: "BE"}
 
-// checkout fills a guest cart with the lines, enters an address, picks the
-// carrier and places the order with the provider.
+// checkout fills a guest cart with the lines, enters an address and places
+// the order with the carrier and the provider in one step, as the web
+// checkout does.
 func (e *saleEnv) checkout(provider string, lines map[int64]int) *models.Placement {
 	e.t.Helper()
 	owner := models.CartOwner{}
@@ -40,10 +41,7 @@ func (e *saleEnv) checkout(provider string, lines map[int64]int) *models.Placeme
 	if _, err := models.SetCheckoutAddresses(e.ctx, e.db, owner, models.CheckoutAddresses{Billing: testAddress}); err != nil {
 		e.t.Fatalf("addresses: %v", err)
 	}
-	if _, err := models.SetOrderCarrier(e.ctx, e.db, owner.CartID, e.carrier.ID); err != nil {
-		e.t.Fatalf("carrier: %v", err)
-	}
-	pl, err := models.PlaceOrder(e.ctx, e.db, owner.CartID, provider, 0)
+	pl, err := models.PlaceOrder(e.ctx, e.db, owner.CartID, models.PlaceInput{Provider: provider, CarrierID: e.carrier.ID}, 0)
 	if err != nil {
 		e.t.Fatalf("place: %v", err)
 	}
@@ -74,7 +72,7 @@ func TestPaidWebOrderIsConfirmedAndReserved(t *testing.T) {
 		t.Fatalf("total %s tx %s pay %q, want 35 draft with a payment page", o.AmountTotal, pl.Transaction.State, pl.PayURL)
 	}
 	// Placing again (double submit) returns the same transaction.
-	again, err := models.PlaceOrder(e.ctx, e.db, o.ID, models.ProviderTestCard, 0)
+	again, err := models.PlaceOrder(e.ctx, e.db, o.ID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
 	if err != nil || again.Transaction.ID != pl.Transaction.ID {
 		t.Fatalf("second place: %v, tx %d want %d", err, again.Transaction.ID, pl.Transaction.ID)
 	}

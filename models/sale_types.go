@@ -88,6 +88,11 @@ type SaleOrder struct {
 	UpdatedAt         time.Time       `bun:"updated_at,notnull,default:current_timestamp"`
 
 	Lines []*SaleOrderLine `bun:"rel:has-many,join:id=order_id"`
+
+	// stored is the shipping method and code as read by lockOrder or
+	// lockCart, so that recomputing writes the order only when they or the
+	// totals changed; nil when unknown (then it always writes).
+	stored *storedChoices `bun:"-"`
 }
 
 // Number is the order's number, or "Cart" before a cart is placed.
@@ -305,4 +310,11 @@ type MailMessage struct {
 	CreatedBy *int64     `bun:"created_by"`
 	CreatedAt time.Time  `bun:"created_at,notnull,default:current_timestamp"`
 	SentAt    *time.Time `bun:"sent_at"`
+}
+
+type storedChoices struct{ carrierID, couponID *int64 }
+
+// remember notes the order's shipping method and code as stored.
+func (o *SaleOrder) remember() {
+	o.stored = &storedChoices{carrierID: o.CarrierID, couponID: o.CouponID}
 }

@@ -77,8 +77,8 @@ func ValidateCheckoutAddresses(in CheckoutAddresses) error {
 
 // OrderNeedsShipping reports whether an order has goods to ship (not only
 // services), so that checkout can skip the shipping step.
-func OrderNeedsShipping(ctx context.Context, db bun.IDB, orderID int64) (bool, error) {
-	return orderNeedsShipping(ctx, db, orderID)
+func OrderNeedsShipping(ctx context.Context, db bun.IDB, o *SaleOrder) (bool, error) {
+	return orderNeedsShipping(ctx, db, o)
 }
 
 // PayURL is the provider's page where the shopper pays a transaction that

@@ -16,7 +16,8 @@ import (
 )
 
 // The whole web order in a real browser: a guest browses the shop, adds two
-// products, checks out, pays on the test card page and sees the
+// products, enters an address, chooses the shipping and payment methods on
+// one page (the totals follow), pays on the test card page and sees the
 // confirmation; the back office then shows the confirmed order and its
 // delivery with the stock reserved.
 func TestBrowserGuestCheckoutToDelivery(t *testing.T) {
@@ -45,7 +46,7 @@ func TestBrowserGuestCheckoutToDelivery(t *testing.T) {
 	}
 	browser.Screenshot(t, ctx, "checkout-cart.png")
 
-	// Address, shipping, payment.
+	// The address, then one page for delivery and payment.
 	browser.ClickAndWait(t, ctx, `[data-testid=checkout-button]`)
 	fields := map[string]string{"billing_name": "Grace Guest", "billing_email": "grace@example.com", "billing_street": "5 Dock Road",
 		"billing_city": "Antwerp", "billing_zip": "2000"}
@@ -54,21 +55,45 @@ func TestBrowserGuestCheckoutToDelivery(t *testing.T) {
 	}
 	browser.Screenshot(t, ctx, "checkout-address.png")
 	browser.ClickAndWait(t, ctx, `[data-testid=address-continue]`)
-	if p := browser.Path(t, ctx); p != "/checkout/shipping" {
+	if p := browser.Path(t, ctx); p != "/checkout/payment" {
 		t.Fatalf("after the address: %s", p)
 	}
-	browser.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=shipping-option] input[name=carrier_id]:not([disabled])`), chromedp.NodeVisible))
-	browser.ClickAndWait(t, ctx, `[data-testid=shipping-continue]`)
-	if p := browser.Path(t, ctx); p != "/checkout/payment" {
-		t.Fatalf("after shipping: %s", p)
+	if got := browser.Text(t, ctx, `[data-testid=review-shipping] address`); !strings.Contains(got, "5 Dock Road") {
+		t.Errorf("delivery address shown %q", got)
 	}
+	// The first shipping method is chosen and counted in the totals and on
+	// the button.
+	first := strings.TrimSpace(browser.Text(t, ctx, `[data-testid=shipping-option]:has(input:checked) .option-title`))
+	if got := browser.Text(t, ctx, `#checkout-totals`); !strings.Contains(got, "Shipping: "+first) {
+		t.Errorf("totals %q do not show the shipping of %s", got, first)
+	}
+	total := strings.TrimSpace(browser.Text(t, ctx, `[data-testid=cart-total]`))
+	if got := browser.Text(t, ctx, `[data-testid=place-label]`); !strings.HasSuffix(got, total) {
+		t.Errorf("button %q, want the total %s", got, total)
+	}
+	browser.Screenshot(t, ctx, "checkout-delivery-payment.png")
+
+	// Another shipping method: the totals follow without leaving the page.
+	other := strings.TrimSpace(browser.Text(t, ctx, `[data-testid=shipping-option]:has(input:not(:checked):not([disabled])) .option-title`))
+	browser.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=shipping-option]:has(input:not(:checked):not([disabled])) input`), chromedp.NodeVisible))
+	browser.WaitFor(t, ctx, 10*time.Second, "the totals with "+other,
+		fmt.Sprintf(`document.querySelector("#checkout-totals").textContent.includes(%q)`, "Shipping: "+other))
+	total = strings.TrimSpace(browser.Text(t, ctx, `[data-testid=cart-total]`))
 	browser.Do(t, ctx, chromedp.Click(chromedp.CSS(`input[name=provider][value=test_card]`), chromedp.NodeVisible))
+	browser.WaitFor(t, ctx, 10*time.Second, "the button for the test card",
+		fmt.Sprintf(`document.querySelector("[data-testid=place-label]").textContent.trim() === %q`, "Pay now · "+total))
+	if p := browser.Path(t, ctx); p != "/checkout/payment" {
+		t.Fatalf("choosing the methods left the page for %s", p)
+	}
 	browser.Screenshot(t, ctx, "checkout-review.png")
 	browser.ClickAndWait(t, ctx, `[data-testid=place-order]`)
 	if p := browser.Path(t, ctx); !strings.HasPrefix(p, "/pay/test/") {
 		t.Fatalf("placing the order led to %s, not the payment page", p)
 	}
 	amount := strings.TrimSpace(browser.Text(t, ctx, `[data-testid=pay-amount]`))
+	if amount != total {
+		t.Errorf("the payment page asks %s, the checkout showed %s", amount, total)
+	}
 	browser.Do(t, ctx,
 		chromedp.SendKeys(chromedp.CSS(`input[name=card_number]`), "4242 4242 4242 4242"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=expiry]`), "12/34"),

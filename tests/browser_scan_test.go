@@ -137,7 +137,7 @@ func scanPaidOrder(t *testing.T, app *testapp.App, lines map[int64]int) (*models
 	if _, err := models.SetOrderCarrier(ctx, app.DB, owner.CartID, carrierID); err != nil {
 		t.Fatalf("carrier: %v", err)
 	}
-	pl, err := models.PlaceOrder(ctx, app.DB, owner.CartID, models.ProviderTestCard, 0)
+	pl, err := models.PlaceOrder(ctx, app.DB, owner.CartID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
 	if err != nil {
 		t.Fatalf("place: %v", err)
 	}

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -12,10 +11,11 @@ import (
 	"orderflow/models"
 	"orderflow/tests/shopflow"
 	"orderflow/tests/testapp"
+	"orderflow/views/shop"
 )
 
 // 200 shoppers check out the last 50 units of a product at the same time,
-// over HTTP, paying with the test card: every buyer gets an order (none is
+// over HTTP from its product page, paying with the test card: every buyer gets an order (none is
 // turned away with an error), every paid order is recorded and confirmed,
 // exactly 50 units are reserved, the other 150 show as waiting for stock on
 // their deliveries, and free stock never goes below zero.
@@ -51,7 +51,7 @@ func TestConcurrentCheckoutOfTheLastUnits(t *testing.T) {
 	for range buyers {
 		wg.Go(func() {
 			s := shopflow.New(app.URL)
-			if err := s.Checkout([]string{fmt.Sprint(v.ID)}, shopflow.TestCard); err != nil {
+			if err := s.Checkout([]string{shop.ProductURL(tmpl.ID, tmpl.Name)}, shopflow.TestCard); err != nil {
 				errs <- err
 			}
 		})

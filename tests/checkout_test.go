@@ -41,17 +41,31 @@ func standardCarrier(t *testing.T, app *testapp.App) (*models.Carrier, []models.
 	return ca, taxes
 }
 
-// toPayment takes a client with a cart through the address and shipping
-// steps with the standard carrier.
+// toPayment takes a client with a cart through the address step to the
+// delivery & payment page and chooses the standard carrier there, as the
+// page's HTMX does.
 func toPayment(t *testing.T, app *testapp.App, c *testapp.Client) {
 	t.Helper()
-	if r := c.PostForm("/checkout", checkoutAddress()); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/shipping" {
+	if r := c.PostForm("/checkout", checkoutAddress()); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/payment" {
 		t.Fatalf("address step: %d -> %q\n%s", r.StatusCode, r.Header.Get("Location"), r.Body)
 	}
-	ca, _ := standardCarrier(t, app)
-	if r := c.PostForm("/checkout/shipping", url.Values{"carrier_id": {itoa(ca.ID)}}); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/payment" {
-		t.Fatalf("shipping step: %d -> %q\n%s", r.StatusCode, r.Header.Get("Location"), r.Body)
+	if r := c.Get("/checkout/payment"); r.StatusCode != http.StatusOK {
+		t.Fatalf("delivery & payment page: %d", r.StatusCode)
 	}
+	ca, _ := standardCarrier(t, app)
+	if r := chooseCarrier(c, ca.ID, ""); r.StatusCode != http.StatusOK {
+		t.Fatalf("choosing the shipping method: %d\n%s", r.StatusCode, r.Body)
+	}
+}
+
+// chooseCarrier posts a choice of shipping method (and payment method) the
+// way the delivery & payment page's HTMX does.
+func chooseCarrier(c *testapp.Client, carrierID int64, provider string) *testapp.Response {
+	form := url.Values{"_csrf": {c.CSRF()}, "carrier_id": {itoa(carrierID)}}
+	if provider != "" {
+		form.Set("provider", provider)
+	}
+	return c.PostRaw("/checkout/shipping", form, http.Header{"Hx-Request": {"true"}, "X-Csrf-Token": {c.CSRF()}})
 }
 
 var orderURL = regexp.MustCompile(`^/shop/orders/(\d+)\?token=([0-9a-f]+)$`)
@@ -108,11 +122,13 @@ func TestCheckoutGuestWireTransfer(t *testing.T) {
 	}
 	addToCart(t, c, a.VariantID, "2")
 
-	// The steps cannot be skipped.
-	for _, path := range []string{"/checkout/shipping", "/checkout/payment"} {
-		if r := c.Get(path); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout" {
-			t.Errorf("GET %s before the address: %d -> %q, want /checkout", path, r.StatusCode, r.Header.Get("Location"))
-		}
+	// The address cannot be skipped; the old shipping step's address leads
+	// to the delivery & payment page.
+	if r := c.Get("/checkout/shipping"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/payment" {
+		t.Errorf("GET /checkout/shipping: %d -> %q, want /checkout/payment", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r := c.Get("/checkout/payment"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout" {
+		t.Errorf("GET /checkout/payment before the address: %d -> %q, want /checkout", r.StatusCode, r.Header.Get("Location"))
 	}
 	r = c.Get("/checkout")
 	doc, _ := cartPage(t, r.Body)
@@ -125,16 +141,21 @@ func TestCheckoutGuestWireTransfer(t *testing.T) {
 	if v, _ := doc.Find("select[name=billing_country_code] option[selected]").Attr("value"); v != "BE" {
 		t.Errorf("default country %q, want BE", v)
 	}
-	if r := c.PostForm("/checkout", checkoutAddress()); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/shipping" {
+	if r := c.PostForm("/checkout", checkoutAddress()); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/payment" {
 		t.Fatalf("address: %d -> %q", r.StatusCode, r.Header.Get("Location"))
 	}
-	if r := c.Get("/checkout/payment"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout/shipping" {
-		t.Errorf("payment before shipping: %d -> %q", r.StatusCode, r.Header.Get("Location"))
-	}
 
-	// Shipping methods with their prices.
-	r = c.Get("/checkout/shipping")
+	// One page: the address, the shipping methods with their prices (the
+	// first one chosen), the payment methods, the totals with the shipping
+	// line and one button.
+	r = c.Get("/checkout/payment")
 	doc, _ = cartPage(t, r.Body)
+	if r.StatusCode != http.StatusOK || doc.Find("[data-testid=checkout-step]").Length() != 3 || text(doc, "checkout-step") != "1 Address" {
+		t.Fatalf("delivery & payment page: %d, steps %q", r.StatusCode, doc.Find("[data-testid=checkout-steps]").Text())
+	}
+	if !strings.Contains(text(doc, "review-shipping"), "Veldstraat 1") || doc.Find(`[data-testid=review-shipping] a[href="/checkout"]`).Length() != 1 {
+		t.Errorf("delivery address %q, without a link to change it", text(doc, "review-shipping"))
+	}
 	ca, _ := standardCarrier(t, app)
 	want := expectCart(cur, map[*cartItem]int{a: 2})
 	ship := shippingFor(t, app, cur, want.productsIncl)
@@ -146,24 +167,25 @@ func TestCheckoutGuestWireTransfer(t *testing.T) {
 	if got := strings.TrimSpace(opt.Find("[data-testid=shipping-price]").Text()); got != wantPrice {
 		t.Errorf("standard delivery costs %q, want %q", got, wantPrice)
 	}
-	if r := c.PostForm("/checkout/shipping", url.Values{"carrier_id": {"999999"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `data-testid="error-carrier_id"`) {
-		t.Errorf("unknown carrier: %d", r.StatusCode)
+	if _, checked := opt.Find("input[name=carrier_id]").Attr("checked"); !checked {
+		t.Errorf("the first shipping method is not chosen")
 	}
-	if r := c.PostForm("/checkout/shipping", url.Values{"carrier_id": {itoa(ca.ID)}}); r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("shipping: %d", r.StatusCode)
-	}
-
-	// Review: totals with the shipping line.
-	r = c.Get("/checkout/payment")
-	doc, _ = cartPage(t, r.Body)
 	total := want.total.Add(ship.TotalIncluded)
-	if r.StatusCode != http.StatusOK || text(doc, "cart-total") != cur.Format(total) {
-		t.Fatalf("payment step: %d, total %q, want %s", r.StatusCode, text(doc, "cart-total"), cur.Format(total))
+	if text(doc, "cart-total") != cur.Format(total) || text(doc, "cart-shipping") != wantPrice {
+		t.Fatalf("total %q (shipping %q), want %s with the shipping line", text(doc, "cart-total"), text(doc, "cart-shipping"), cur.Format(total))
 	}
-	if doc.Find("[data-testid=provider-option]").Length() < 2 {
-		t.Errorf("payment methods: %d", doc.Find("[data-testid=provider-option]").Length())
+	if doc.Find("[data-testid=provider-option]").Length() < 2 || doc.Find("[data-testid=coupon-box]").Length() != 1 {
+		t.Errorf("payment methods: %d, coupon box %d", doc.Find("[data-testid=provider-option]").Length(), doc.Find("[data-testid=coupon-box]").Length())
 	}
-	if r := c.PostForm("/checkout/place", url.Values{"provider": {"bitcoin"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `data-testid="error-provider"`) {
+	provider, _ := doc.Find("input[name=provider][checked]").Attr("value")
+	wantLabel := "Place order · " + cur.Format(total)
+	if provider == models.ProviderTestCard {
+		wantLabel = "Pay now · " + cur.Format(total)
+	}
+	if got := text(doc, "place-order"); got != wantLabel || doc.Find("[data-testid=place-order]").Length() != 1 {
+		t.Errorf("button %q, want %q", got, wantLabel)
+	}
+	if r := c.PostForm("/checkout/place", url.Values{"carrier_id": {itoa(ca.ID)}, "provider": {"bitcoin"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `data-testid="error-provider"`) {
 		t.Errorf("unknown payment method: %d", r.StatusCode)
 	}
 	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE placed_at IS NOT NULL"); n != 0 {
@@ -171,7 +193,7 @@ func TestCheckoutGuestWireTransfer(t *testing.T) {
 	}
 
 	// Place with wire transfer: the order waits for the money and says so.
-	r = c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderWire}})
+	r = c.PostForm("/checkout/place", url.Values{"carrier_id": {itoa(ca.ID)}, "provider": {models.ProviderWire}})
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("place: %d\n%s", r.StatusCode, r.Body)
 	}
@@ -357,8 +379,8 @@ func TestCheckoutAddressValidation(t *testing.T) {
 	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE invoice_partner_id IS NOT NULL"); n != 0 {
 		t.Errorf("a refused address was set on the cart")
 	}
-	if r := c.Get("/checkout/shipping"); r.StatusCode != http.StatusSeeOther {
-		t.Errorf("shipping step after refused addresses: %d", r.StatusCode)
+	if r := c.Get("/checkout/payment"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/checkout" {
+		t.Errorf("delivery & payment page after refused addresses: %d -> %q", r.StatusCode, r.Header.Get("Location"))
 	}
 }
 
@@ -382,8 +404,7 @@ func TestCheckoutCreatesAccount(t *testing.T) {
 		t.Fatalf("the new customer is not signed in: /my %d", r.StatusCode)
 	}
 	ca, _ := standardCarrier(t, app)
-	c.PostForm("/checkout/shipping", url.Values{"carrier_id": {itoa(ca.ID)}})
-	r := c.PostForm("/checkout/place", url.Values{"provider": {models.ProviderCOD}})
+	r := c.PostForm("/checkout/place", url.Values{"carrier_id": {itoa(ca.ID)}, "provider": {models.ProviderCOD}})
 	o := placedOrder(t, app, r.Header.Get("Location"))
 	u := new(models.User)
 	if err := app.DB.NewSelect().Model(u).Where("email = 'new.shopper@example.com'").Scan(context.Background()); err != nil {
@@ -488,10 +509,7 @@ func checkoutSampleOrder(t *testing.T, app *testapp.App) (int64, string) {
 		t.Fatal(err)
 	}
 	ca, _ := standardCarrier(t, app)
-	if _, err := models.SetOrderCarrier(ctx, app.DB, cart.Order.ID, ca.ID); err != nil {
-		t.Fatal(err)
-	}
-	pl, err := models.PlaceOrder(ctx, app.DB, cart.Order.ID, models.ProviderWire, 0)
+	pl, err := models.PlaceOrder(ctx, app.DB, cart.Order.ID, models.PlaceInput{Provider: models.ProviderWire, CarrierID: ca.ID}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func ooWebOrder(t *testing.T, app *testapp.App, name string, qty string) *models
 	if _, err := models.SetOrderCarrier(ctx, app.DB, owner.CartID, ca.ID); err != nil {
 		t.Fatal(err)
 	}
-	pl, err := models.PlaceOrder(ctx, app.DB, owner.CartID, models.ProviderWire, 0)
+	pl, err := models.PlaceOrder(ctx, app.DB, owner.CartID, models.PlaceInput{Provider: models.ProviderWire}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

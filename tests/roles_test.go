@@ -106,6 +106,12 @@ func allowed(a handlers.Access, role string) bool {
 	return slices.Contains(a.Roles, role)
 }
 
+// movedRoutes are old addresses kept so that links keep working: they only
+// redirect to the new one.
+var movedRoutes = map[string]string{
+	"/checkout/shipping": "/checkout/payment", // shipping is chosen on the delivery & payment page
+}
+
 // Every registered route answers its roles and refuses the others: guests go
 // to the login page, users without the role get 403.
 func TestRoleSurfaceMatrix(t *testing.T) {
@@ -148,6 +154,10 @@ func TestRoleSurfaceMatrix(t *testing.T) {
 			case !ok:
 				if resp.StatusCode != http.StatusForbidden {
 					t.Errorf("%s %s as %s: %d, want 403", rt.Method, path, name, resp.StatusCode)
+				}
+			case rt.Method == http.MethodGet && movedRoutes[rt.Path] != "":
+				if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != movedRoutes[rt.Path] {
+					t.Errorf("GET %s as %s: %d -> %q, want a redirect to %s", path, name, resp.StatusCode, resp.Header.Get("Location"), movedRoutes[rt.Path])
 				}
 			case rt.Method == http.MethodGet:
 				// A signed-in user visiting /login or /register is sent home.

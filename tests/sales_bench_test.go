@@ -40,7 +40,7 @@ func BenchmarkWebOrderModels(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			pl, err := models.PlaceOrder(ctx, db, owner.CartID, models.ProviderTestCard, 0)
+			pl, err := models.PlaceOrder(ctx, db, owner.CartID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
 			if err != nil {
 				b.Error(err)
 				return

@@ -1,6 +1,9 @@
-// Package shopflow plays a shopper over HTTP: browse, add to cart, check
-// out, pay with the test card and land on the order page. The load
-// generator (cmd/loadgen) and the concurrency tests drive Orderflow with it.
+// Package shopflow plays a shopper over HTTP the way a browser with
+// JavaScript does: open product pages, add to the cart with HTMX, enter an
+// address, choose the shipping and payment methods on the one "Delivery &
+// payment" page, place the order, pay with the test card and land on the
+// order page. The load generator (cmd/loadgen) and the concurrency tests
+// drive Orderflow with it.
 package shopflow
 
 import (
@@ -25,11 +28,12 @@ const (
 )
 
 var (
-	productLink = regexp.MustCompile(`href="(/shop/product/\d+[^"]*)"`)
-	variantID   = regexp.MustCompile(`name="variant_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="variant_id"`)
-	csrfField   = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-	csrfHeader  = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([^&]+)&#34;`)
-	carrierID   = regexp.MustCompile(`name="carrier_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="carrier_id"`)
+	productLink  = regexp.MustCompile(`href="(/shop/product/\d+[^"]*)"`)
+	variantID    = regexp.MustCompile(`name="variant_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="variant_id"`)
+	csrfField    = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+	csrfHeader   = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([^&]+)&#34;`)
+	carrierInput = regexp.MustCompile(`<input[^>]*name="carrier_id"[^>]*>`)
+	inputValue   = regexp.MustCompile(`value="(\d+)"`)
 )
 
 // Discover lists the product pages of the shop's first listing pages.
@@ -54,23 +58,35 @@ func Discover(base string) ([]string, error) {
 	return out, nil
 }
 
-// Shopper is one browser: its cookies, its CSRF token and the time each
-// of its requests took.
+// Shopper is one browser: its cookies, its CSRF token, the time each of its
+// steps took (a step follows redirects) and the HTTP requests it sent.
 type Shopper struct {
 	base      string
 	c         *http.Client
 	csrf      string
 	Latencies []time.Duration
+	Requests  int    // HTTP requests, redirects followed included
 	OrderPath string // the order page the checkout ended on
 }
 
 // New returns a shopper of the shop at base with an empty cookie jar.
 func New(base string) *Shopper {
 	jar, _ := cookiejar.New(nil)
-	return &Shopper{base: base, c: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
+	s := &Shopper{base: base}
+	s.c = &http.Client{Jar: jar, Timeout: 60 * time.Second, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		s.Requests++
+		return nil
+	}}
+	return s
 }
 
-func (s *Shopper) do(method, path string, form url.Values) (string, string, error) {
+// htmx are the headers htmx adds to the requests it sends.
+var htmx = http.Header{"Hx-Request": {"true"}}
+
+func (s *Shopper) do(method, path string, form url.Values, header ...http.Header) (string, string, error) {
 	var body io.Reader
 	if form != nil {
 		form.Set("_csrf", s.csrf)
@@ -83,7 +99,16 @@ func (s *Shopper) do(method, path string, form url.Values) (string, string, erro
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	for _, h := range header {
+		for k, v := range h {
+			req.Header[k] = v
+		}
+	}
+	if len(header) > 0 {
+		req.Header.Set("X-CSRF-Token", s.csrf) // hx-headers on the page's body
+	}
 	t0 := time.Now()
+	s.Requests++
 	r, err := s.c.Do(req)
 	if err != nil {
 		return "", "", err
@@ -116,60 +141,54 @@ func firstGroup(re *regexp.Regexp, page string) string {
 	return ""
 }
 
-// Buy is one shopper's whole order: one or two products opened from the
+// Buy is one shopper's whole order: one or two products picked among the
 // shop's product pages and bought with provider.
 func (s *Shopper) Buy(products []string, provider string) error {
-	var variants []string
-	for i := range 2 {
-		if i == 1 && rand.IntN(2) == 0 {
-			break // half the shoppers buy one product
-		}
-		page, _, err := s.do("GET", products[rand.IntN(len(products))], nil)
+	pages := []string{products[rand.IntN(len(products))]}
+	if rand.IntN(2) == 0 { // half the shoppers buy two products
+		pages = append(pages, products[rand.IntN(len(products))])
+	}
+	return s.Checkout(pages, provider)
+}
+
+// Checkout opens each product page and adds one unit of its product to the
+// cart (an HTMX post, as the page's button does), opens the checkout,
+// enters an address, which leads to the delivery & payment page, places
+// the order there with the shipping method that page selects and provider,
+// and pays it with the test card (success number) when provider is
+// TestCard. It fails unless it ends on the order page.
+func (s *Shopper) Checkout(products []string, provider string) error {
+	for _, p := range products {
+		page, _, err := s.do("GET", p, nil)
 		if err != nil {
 			return err
 		}
 		v := firstGroup(variantID, page)
 		if v == "" {
-			return errors.New("no variant on the product page")
+			return fmt.Errorf("no variant on the product page %s", p)
 		}
-		variants = append(variants, v)
-	}
-	return s.Checkout(variants, provider)
-}
-
-// Checkout adds one unit of each variant to the cart, enters an address,
-// takes the first shipping method, places the order and pays it with the
-// test card (success number) when provider is TestCard. It fails unless it
-// ends on the order page.
-func (s *Shopper) Checkout(variants []string, provider string) error {
-	if s.csrf == "" {
-		if _, _, err := s.do("GET", "/cart", nil); err != nil {
+		if _, _, err := s.do("POST", "/cart/add", url.Values{"variant_id": {v}, "quantity": {"1"}}, htmx); err != nil {
 			return err
 		}
 	}
-	for _, v := range variants {
-		if _, _, err := s.do("POST", "/cart/add", url.Values{"variant_id": {v}, "quantity": {"1"}}); err != nil {
-			return err
-		}
-	}
-	if _, _, err := s.do("POST", "/checkout", url.Values{
-		"billing_name": {"Load Shopper"}, "billing_email": {"load@example.com"}, "billing_street": {"1 Test Street"},
-		"billing_city": {"Ghent"}, "billing_zip": {"9000"}, "billing_country_code": {"BE"},
-	}); err != nil {
+	if _, _, err := s.do("GET", "/checkout", nil); err != nil {
 		return err
 	}
-	page, _, err := s.do("GET", "/checkout/shipping", nil)
+	page, path, err := s.do("POST", "/checkout", url.Values{
+		"billing_name": {"Load Shopper"}, "billing_email": {"load@example.com"}, "billing_street": {"1 Test Street"},
+		"billing_city": {"Ghent"}, "billing_zip": {"9000"}, "billing_country_code": {"BE"},
+	})
 	if err != nil {
 		return err
 	}
-	carrier := firstGroup(carrierID, page)
+	if path != "/checkout/payment" {
+		return fmt.Errorf("the address led to %s, not the delivery & payment page", path)
+	}
+	carrier := selectedCarrier(page)
 	if carrier == "" {
 		return errors.New("no shipping method offered")
 	}
-	if _, _, err := s.do("POST", "/checkout/shipping", url.Values{"carrier_id": {carrier}}); err != nil {
-		return err
-	}
-	_, path, err := s.do("POST", "/checkout/place", url.Values{"provider": {provider}})
+	_, path, err = s.do("POST", "/checkout/place", url.Values{"carrier_id": {carrier}, "provider": {provider}})
 	if err != nil {
 		return err
 	}
@@ -186,4 +205,26 @@ func (s *Shopper) Checkout(variants []string, provider string) error {
 	}
 	s.OrderPath = path
 	return nil
+}
+
+// selectedCarrier is the shipping method the page has checked, else the
+// first one that is not disabled ("" when none).
+func selectedCarrier(page string) string {
+	first := ""
+	for _, tag := range carrierInput.FindAllString(page, -1) {
+		if strings.Contains(tag, " disabled") {
+			continue
+		}
+		m := inputValue.FindStringSubmatch(tag)
+		if m == nil {
+			continue
+		}
+		if strings.Contains(tag, " checked") {
+			return m[1]
+		}
+		if first == "" {
+			first = m[1]
+		}
+	}
+	return first
 }
