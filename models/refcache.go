@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -177,19 +178,26 @@ func cachedByID[V any](ctx context.Context, key string, ids []int64, load func(i
 // BeforeQuery implements bun.QueryHook.
 func (c *RefCache) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
 
-// AfterQuery implements bun.QueryHook: a statement that may write to a
-// cached table drops the entries built from it.
+// AfterQuery implements bun.QueryHook: a statement that writes to a cached
+// table drops the entries built from it.
 func (c *RefCache) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
 	q := ev.Query
 	if readOnlyStatement(q) {
 		return
 	}
-	for _, t := range refTables {
-		if mentionsTable(q, t.table) {
-			c.invalidate(t.entries...)
+	for _, m := range writeTarget.FindAllStringSubmatch(q, -1) {
+		for _, t := range refTables {
+			if strings.EqualFold(m[2], t.table) {
+				c.invalidate(t.entries...)
+			}
 		}
 	}
 }
+
+// writeTarget finds the tables a statement writes to: UPDATE t, INSERT INTO
+// t, DELETE FROM t, TRUNCATE t (quoted or not). A false match (such words in
+// a string literal) only drops entries for nothing.
+var writeTarget = regexp.MustCompile(`(?i)\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?("?)([a-z_][a-z0-9_]*)("?)`)
 
 func (c *RefCache) invalidate(keys ...string) {
 	until := c.now().Add(c.grace)
@@ -207,30 +215,10 @@ func (c *RefCache) invalidate(keys ...string) {
 	c.mu.Unlock()
 }
 
-// readOnlyStatement reports whether q is a plain SELECT (a WITH may hide an
-// UPDATE, so it counts as a write; so does SELECT ... FOR UPDATE, harmlessly).
+// readOnlyStatement reports whether q is a SELECT (with or without FOR
+// UPDATE: locking rows writes nothing). A WITH may hide an UPDATE, so it is
+// looked at.
 func readOnlyStatement(q string) bool {
 	q = strings.TrimLeft(q, " \t\r\n(")
-	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT") && !strings.Contains(q, "FOR UPDATE")
-}
-
-// mentionsTable reports whether the statement names table as a whole word
-// (quoted or not): "taxes" matches in `"taxes"` and `taxes AS t`, not in
-// `product_taxes`.
-func mentionsTable(q, table string) bool {
-	for i := 0; ; {
-		j := strings.Index(q[i:], table)
-		if j < 0 {
-			return false
-		}
-		start, end := i+j, i+j+len(table)
-		if (start == 0 || !identByte(q[start-1])) && (end == len(q) || !identByte(q[end])) {
-			return true
-		}
-		i = end
-	}
-}
-
-func identByte(b byte) bool {
-	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
 }

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -165,22 +166,25 @@ func TestRefCacheProductPageKeepsStockLive(t *testing.T) {
 	}
 }
 
-func TestMentionsTable(t *testing.T) {
+func TestRefCacheSeesWhichTablesAStatementWrites(t *testing.T) {
 	cases := []struct {
-		q, table string
-		want     bool
+		q    string
+		want string
 	}{
-		{`UPDATE "taxes" AS "tx" SET`, "taxes", true},
-		{`INSERT INTO taxes (name) VALUES ('x')`, "taxes", true},
-		{`UPDATE product_template_taxes SET`, "taxes", false},
-		{`UPDATE sale_orders SET carrier_id = 1`, "carriers", false},
-		{`DELETE FROM carrier_rules WHERE carrier_id = 1`, "carrier_rules", true},
-		{`DELETE FROM carrier_rules WHERE carrier_id = 1`, "carriers", false},
-		{`UPDATE companies SET name = 'x'`, "companies", true},
+		{`UPDATE "taxes" AS "tx" SET "name" = 'x' WHERE id = 1`, "taxes"},
+		{`INSERT INTO taxes (name) VALUES ('x')`, "taxes"},
+		{`DELETE FROM "carrier_rules" AS "cr" WHERE carrier_id = 1`, "carrier_rules"},
+		{`WITH "_data" ("id", "price") AS (VALUES (1, 2)) UPDATE "sale_order_lines" AS "sol" SET price = _data.price FROM _data`, "sale_order_lines"},
+		{`UPDATE product_template_taxes SET sequence = 1`, "product_template_taxes"},
+		{`UPDATE sale_orders SET carrier_id = 1`, "sale_orders"},
+		// Reads, locking reads included, write nothing.
+		{`SELECT * FROM taxes`, ""},
+		{`SELECT sm.* FROM stock_moves sm JOIN product_templates t ON true FOR UPDATE OF sm`, ""},
+		{`WITH locs AS (SELECT id FROM stock_locations) SELECT sum(quantity) FROM stock_quants`, ""},
 	}
 	for _, c := range cases {
-		if got := models.MentionsTable(c.q, c.table); got != c.want {
-			t.Errorf("mentionsTable(%q, %q) = %v, want %v", c.q, c.table, got, c.want)
+		if got := strings.Join(models.WrittenTables(c.q), ","); got != c.want {
+			t.Errorf("%s\nwrites %q, want %q", c.q, got, c.want)
 		}
 	}
 }
