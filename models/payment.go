@@ -129,16 +129,16 @@ func startTransaction(ctx context.Context, tx bun.IDB, o *SaleOrder, p *PaymentP
 	if !amount.IsPositive() {
 		return nil, Errorf(ECONFLICT, "%s has nothing left to pay.", o.Number())
 	}
-	var n int
-	if err := tx.NewRaw("SELECT count(*) FROM payment_transactions WHERE order_id = ?", o.ID).Scan(ctx, &n); err != nil {
-		return nil, err
-	}
-	t := &PaymentTransaction{Reference: fmt.Sprintf("%s-%d", o.Number(), n+1), OrderID: o.ID, ProviderID: p.ID, Amount: amount,
+	t := &PaymentTransaction{OrderID: o.ID, ProviderID: p.ID, Amount: amount,
 		CurrencyCode: o.CurrencyCode, State: paymentMethods[p.Code].StartState(), Provider: p}
 	if actorID != 0 {
 		t.CreatedBy = &actorID
 	}
-	if _, err := tx.NewInsert().Model(t).Returning("id, created_at, updated_at").Exec(ctx); err != nil {
+	// The reference is the order's number and the transaction's rank
+	// (S00042-2 for the second attempt); the order row is locked.
+	if _, err := tx.NewInsert().Model(t).
+		Value("reference", "? || '-' || (SELECT count(*) + 1 FROM payment_transactions WHERE order_id = ?)", o.Number(), o.ID).
+		Returning("id, reference, created_at, updated_at").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("models: start transaction: %w", err)
 	}
 	if t.State == TxPending {
