@@ -70,7 +70,7 @@ var refTables = []struct {
 // query hook that keeps it current.
 func NewRefCache(db *bun.DB) *RefCache {
 	c := &RefCache{entries: map[string]*refEntry{}, ttl: 2 * time.Second, grace: 2 * time.Second, now: time.Now}
-	db.AddQueryHook(c)
+	AddQueryHook(db, c)
 	return c
 }
 

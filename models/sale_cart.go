@@ -155,15 +155,21 @@ func capQuantity(v variantPrice, want decimal.Decimal, free *decimal.Decimal) (d
 }
 
 // cartLineStock returns the quantity of v in the cart and, when the line
-// must stay within the stock, the free quantity — in one statement.
+// must stay within the stock, the free quantity — in one prepared statement.
 func cartLineStock(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, v variantPrice) (decimal.Decimal, *decimal.Decimal, error) {
 	var current, free *decimal.Decimal
-	freeExpr, args := "NULL::numeric", []any{o.ID, v.ID}
-	if capsToStock(co, o, v) {
-		freeExpr, args = "("+freeStockSQL+")", append(args, *o.WarehouseID, v.ID)
+	caps, warehouseID := capsToStock(co, o, v), int64(0)
+	if caps {
+		warehouseID = *o.WarehouseID
 	}
-	err := tx.NewRaw(`SELECT (SELECT quantity FROM sale_order_lines WHERE order_id = ? AND variant_id = ? AND kind = 'product'), `+freeExpr, args...).
-		Scan(ctx, &current, &free)
+	err := queryPreparedOne(ctx, tx, `
+		SELECT (SELECT quantity FROM sale_order_lines WHERE order_id = $1 AND variant_id = $2 AND kind = 'product'),
+		       CASE WHEN $3::boolean THEN (
+		           SELECT coalesce(sum(q.quantity - q.reserved_quantity), 0) FROM stock_quants q
+		           JOIN stock_locations l ON l.id = q.location_id AND l.usage = 'internal'
+		           JOIN warehouses w ON w.id = $4 JOIN stock_locations wv ON wv.id = w.view_location_id
+		           WHERE q.variant_id = $2 AND starts_with(l.complete_name, wv.complete_name || '/')) END`,
+		[]any{o.ID, v.ID, caps, warehouseID}, &current, &free)
 	if err != nil {
 		return decimal.Zero, nil, fmt.Errorf("models: cart line: %w", err)
 	}
@@ -321,19 +327,19 @@ func RemoveCartLine(ctx context.Context, db *bun.DB, owner CartOwner, lineID int
 // is none. It does not write anything.
 func GetCart(ctx context.Context, db bun.IDB, owner CartOwner) (*SaleOrder, error) {
 	o := new(SaleOrder)
-	q := db.NewSelect().Model(o).Relation("Lines", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Order("sequence", "id") }).
-		Where("so.state = ? AND so.origin = ? AND so.placed_at IS NULL", OrderDraft, OriginWebsite)
+	const open = " FROM sale_orders WHERE state = 'draft' AND origin = 'website' AND placed_at IS NULL AND "
+	cols := "SELECT " + columnsOf[SaleOrder](db, "")
+	var err error
 	switch {
 	case owner.CartID != 0 && owner.UserID != nil:
-		q.Where("so.id = ? AND (so.user_id IS NULL OR so.user_id = ?)", owner.CartID, *owner.UserID)
+		err = queryPreparedOne(ctx, db, cols+open+"id = $1 AND (user_id IS NULL OR user_id = $2)", []any{owner.CartID, *owner.UserID}, o)
 	case owner.CartID != 0:
-		q.Where("so.id = ? AND so.user_id IS NULL", owner.CartID)
+		err = queryPreparedOne(ctx, db, cols+open+"id = $1 AND user_id IS NULL", []any{owner.CartID}, o)
 	case owner.UserID != nil:
-		q.Where("so.user_id = ?", *owner.UserID).Order("so.id DESC").Limit(1)
+		err = queryPreparedOne(ctx, db, cols+open+"user_id = $1 ORDER BY id DESC LIMIT 1", []any{*owner.UserID}, o)
 	default:
 		return nil, nil
 	}
-	err := q.Scan(ctx)
 	if isNoRows(err) {
 		if owner.CartID != 0 && owner.UserID != nil {
 			return GetCart(ctx, db, CartOwner{UserID: owner.UserID})
@@ -342,6 +348,9 @@ func GetCart(ctx context.Context, db bun.IDB, owner CartOwner) (*SaleOrder, erro
 	}
 	if err != nil {
 		return nil, fmt.Errorf("models: get cart: %w", err)
+	}
+	if err := loadOrderLines(ctx, db, o); err != nil {
+		return nil, err
 	}
 	return o, nil
 }

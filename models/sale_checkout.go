@@ -402,7 +402,8 @@ func RemoveCoupon(ctx context.Context, db *bun.DB, orderID int64) (*Cart, error)
 // lockOrder loads an order and locks its row until the transaction ends.
 func lockOrder(ctx context.Context, tx bun.IDB, id int64) (*SaleOrder, error) {
 	o := new(SaleOrder)
-	if err := tx.NewSelect().Model(o).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+	err := queryPreparedOne(ctx, tx, "SELECT "+columnsOf[SaleOrder](tx, "")+" FROM sale_orders WHERE id = $1 FOR UPDATE", []any{id}, o)
+	if err != nil {
 		return nil, notFound(err, "The order")
 	}
 	o.remember()

@@ -264,8 +264,8 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 // memory (a preview).
 func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save bool) ([]string, error) {
 	var notices []string
-	if err := tx.NewSelect().Model(&o.Lines).Where("order_id = ?", o.ID).Order("sequence", "id").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("models: load order lines: %w", err)
+	if err := loadOrderLines(ctx, tx, o); err != nil {
+		return nil, err
 	}
 	p := &orderPricing{co: co, cur: co.Currency()}
 	var products, oldDerived []*SaleOrderLine

@@ -12,12 +12,25 @@ import (
 // GetOrder returns an order with its lines, or ENOTFOUND.
 func GetOrder(ctx context.Context, db bun.IDB, id int64) (*SaleOrder, error) {
 	o := new(SaleOrder)
-	err := db.NewSelect().Model(o).Relation("Lines", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Order("sequence", "id") }).
-		Where("so.id = ?", id).Scan(ctx)
+	err := queryPreparedOne(ctx, db, "SELECT "+columnsOf[SaleOrder](db, "")+" FROM sale_orders WHERE id = $1", []any{id}, o)
 	if err != nil {
 		return nil, notFound(err, "The order")
 	}
+	if err := loadOrderLines(ctx, db, o); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// loadOrderLines reads an order's lines, in their order.
+func loadOrderLines(ctx context.Context, db bun.IDB, o *SaleOrder) error {
+	o.Lines = []*SaleOrderLine{}
+	err := queryPrepared(ctx, db, "SELECT "+columnsOf[SaleOrderLine](db, "")+" FROM sale_order_lines WHERE order_id = $1 ORDER BY sequence, id",
+		[]any{o.ID}, &o.Lines)
+	if err != nil {
+		return fmt.Errorf("models: order lines: %w", err)
+	}
+	return nil
 }
 
 // GetOrderByName returns the order numbered name (S00042), or ENOTFOUND.
@@ -139,7 +152,7 @@ func reserveLater(ctx context.Context) *reservations {
 func reserveConfirmed(ctx context.Context, db *bun.DB, r *reservations, actorID int64) {
 	for _, id := range r.ids {
 		if err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-			_, err := reserveMovesWhere(ctx, tx, "sm.picking_id = ?", id)
+			_, err := reservePickingMoves(ctx, tx, id)
 			return err
 		}); err != nil {
 			slog.Default().Error("reserve a confirmed order's delivery", "picking_id", id, "error", err)

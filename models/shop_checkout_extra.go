@@ -24,14 +24,14 @@ func CartCount(ctx context.Context, db bun.IDB, owner CartOwner) (int, error) {
 		userID = *owner.UserID
 	}
 	var n int
-	err := db.NewRaw(`
+	err := queryPreparedOne(ctx, db, `
 		SELECT coalesce(sum(l.quantity), 0)::int FROM sale_order_lines l
 		WHERE l.kind = 'product' AND l.order_id = (
 			SELECT o.id FROM sale_orders o
 			WHERE o.state = 'draft' AND o.origin = 'website' AND o.placed_at IS NULL
-			  AND ((o.id = ? AND (o.user_id IS NULL OR o.user_id = ?)) OR (? <> 0 AND o.user_id = ?))
-			ORDER BY o.id = ? DESC, o.id DESC LIMIT 1)`,
-		owner.CartID, userID, userID, userID, owner.CartID).Scan(ctx, &n)
+			  AND ((o.id = $1 AND (o.user_id IS NULL OR o.user_id = $2)) OR ($2 <> 0 AND o.user_id = $2))
+			ORDER BY o.id = $1 DESC, o.id DESC LIMIT 1)`,
+		[]any{owner.CartID, userID}, &n)
 	if err != nil {
 		return 0, fmt.Errorf("models: cart count: %w", err)
 	}

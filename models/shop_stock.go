@@ -66,9 +66,9 @@ func shopFreeStock(ctx context.Context, db bun.IDB, co *Company, templateIDs []i
 	if co.WebsiteWarehouseID != nil {
 		warehouseID = *co.WebsiteWarehouseID
 	}
-	err := db.NewRaw(`
+	err := queryPrepared(ctx, db, `
 		WITH locs AS (
-			SELECT l.id FROM stock_locations l JOIN warehouses w ON w.id = ?
+			SELECT l.id FROM stock_locations l JOIN warehouses w ON w.id = $1
 			JOIN stock_locations v ON v.id = w.view_location_id
 			WHERE l.usage = 'internal' AND (l.id = v.id OR starts_with(l.complete_name, v.complete_name || '/'))
 		)
@@ -76,8 +76,8 @@ func shopFreeStock(ctx context.Context, db bun.IDB, co *Company, templateIDs []i
 			coalesce(sum(q.quantity - q.reserved_quantity), 0) AS free
 		FROM product_variants pv JOIN product_templates t ON t.id = pv.template_id
 		LEFT JOIN stock_quants q ON q.variant_id = pv.id AND q.location_id IN (SELECT id FROM locs)
-		WHERE pv.template_id IN (?) AND pv.active
-		GROUP BY pv.template_id, pv.id, t.type`, warehouseID, bun.In(templateIDs)).Scan(ctx, &rows)
+		WHERE pv.template_id = ANY($2) AND pv.active
+		GROUP BY pv.template_id, pv.id, t.type`, []any{warehouseID, templateIDs}, &rows)
 	if err != nil {
 		return st, fmt.Errorf("models: shop stock: %w", err)
 	}

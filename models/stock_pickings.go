@@ -165,7 +165,7 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 		}
 	}
 	if !in.DeferReservation {
-		states, err := reserveMovesWhere(ctx, tx, "sm.id IN (?)", bun.In(firstMoves))
+		states, err := reserveMovesWhere(ctx, tx, "", firstMoves)
 		if err != nil {
 			return nil, err
 		}
@@ -284,7 +284,7 @@ func CreateReceipt(ctx context.Context, db *bun.DB, in ReceiptInput, actorID int
 		if _, err := tx.NewInsert().Model(&moves).Returning("id").Exec(ctx); err != nil {
 			return fmt.Errorf("models: insert moves: %w", err)
 		}
-		states, err := reserveMovesWhere(ctx, tx, "sm.picking_id = ?", pk.ID)
+		states, err := reservePickingMoves(ctx, tx, pk.ID)
 		if err != nil {
 			return err
 		}
@@ -405,7 +405,7 @@ func ReservePicking(ctx context.Context, db *bun.DB, id, actorID int64) error {
 		if pk.State == StateDone || pk.State == StateCancel {
 			return Errorf(ECONFLICT, "%s is %s: nothing to reserve.", pk.Name, pk.State)
 		}
-		_, err = reserveMovesWhere(ctx, tx, "sm.picking_id = ?", id)
+		_, err = reservePickingMoves(ctx, tx, id)
 		return err
 	})
 }

@@ -104,9 +104,30 @@ func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := reserveMovesWhere(ctx, tx, "sm.id IN (?)", bun.In(ids))
+	_, err := reserveMovesWhere(ctx, tx, "", ids)
 	return err
 }
+
+// reservePickingMoves reserves the moves of a transfer (see
+// reserveMovesWhere), through a prepared statement.
+func reservePickingMoves(ctx context.Context, tx bun.IDB, pickingID int64) (map[int64]pickingState, error) {
+	var moves []*moveToReserve
+	if err := queryPrepared(ctx, tx, fmt.Sprintf(movesToReserveSQL, "sm.picking_id = $1"), []any{pickingID}, &moves); err != nil || len(moves) == 0 {
+		return nil, wrapErr(err, "reserve: load moves")
+	}
+	return reserveLoadedMoves(ctx, tx, moves)
+}
+
+// movesToReserveSQL locks the moves matching %s that wait for a
+// reservation, with what reserveMovesWhere needs to know of them.
+const movesToReserveSQL = `SELECT sm.*, t.type AS product_type, t.tracking, src.complete_name AS source_name,
+		EXISTS (SELECT 1 FROM stock_locations l WHERE l.usage = 'internal' AND l.active
+			AND (l.id = src.id OR starts_with(l.complete_name, src.complete_name || '/'))) AS from_stock
+	FROM stock_moves AS sm JOIN product_variants AS v ON v.id = sm.variant_id
+	JOIN product_templates AS t ON t.id = v.template_id
+	JOIN stock_locations AS src ON src.id = sm.location_id
+	WHERE %s AND sm.state IN ('confirmed', 'partially_available') AND sm.procure_method = 'make_to_stock'
+	ORDER BY sm.date, sm.id FOR UPDATE OF sm`
 
 // reserveMovesWhere reserves stock for the make-to-stock moves matching
 // where (columns of stock_moves AS sm) that are confirmed or partially
@@ -127,9 +148,25 @@ func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
 // Moves whose source is not an internal location (receipts, adjustments) or
 // whose product is not stored are simply marked available. It returns the
 // new states of the transfers concerned.
+//
+// An empty where takes the moves whose ids are args[0] ([]int64), through a
+// prepared statement (the path of every web order).
 func reserveMovesWhere(ctx context.Context, tx bun.IDB, where string, args ...any) (map[int64]pickingState, error) {
 	var moves []*moveToReserve
-	err := tx.NewSelect().Model(&moves).
+	var err error
+	if where == "" {
+		err = queryPrepared(ctx, tx, fmt.Sprintf(movesToReserveSQL, "sm.id = ANY($1)"), args[:1], &moves)
+	} else {
+		err = loadMovesToReserve(ctx, tx, &moves, where, args...)
+	}
+	if err != nil || len(moves) == 0 {
+		return nil, wrapErr(err, "reserve: load moves")
+	}
+	return reserveLoadedMoves(ctx, tx, moves)
+}
+
+func loadMovesToReserve(ctx context.Context, tx bun.IDB, moves *[]*moveToReserve, where string, args ...any) error {
+	return tx.NewSelect().Model(moves).
 		ColumnExpr("sm.*").
 		ColumnExpr("t.type AS product_type, t.tracking, src.complete_name AS source_name").
 		ColumnExpr(`EXISTS (SELECT 1 FROM stock_locations l WHERE l.usage = 'internal' AND l.active
@@ -140,9 +177,9 @@ func reserveMovesWhere(ctx context.Context, tx bun.IDB, where string, args ...an
 		Where(where, args...).
 		Where("sm.state IN (?, ?) AND sm.procure_method = ?", StateConfirmed, StatePartiallyAvailable, MakeToStock).
 		OrderExpr("sm.date, sm.id").For("UPDATE OF sm").Scan(ctx)
-	if err != nil || len(moves) == 0 {
-		return nil, wrapErr(err, "reserve: load moves")
-	}
+}
+
+func reserveLoadedMoves(ctx context.Context, tx bun.IDB, moves []*moveToReserve) (map[int64]pickingState, error) {
 	moveIDs := make([]int64, len(moves))
 	for i, m := range moves {
 		moveIDs[i] = m.ID
@@ -164,13 +201,13 @@ func reserveMovesWhere(ctx context.Context, tx bun.IDB, where string, args ...an
 	}
 	var quants []*lockedQuant
 	if len(stored) > 0 {
-		err = tx.NewRaw(`SELECT q.id, q.variant_id, q.location_id, l.complete_name AS location_name,
+		err = queryPrepared(ctx, tx, `SELECT q.id, q.variant_id, q.location_id, l.complete_name AS location_name,
 				q.lot_id, q.package_id, q.quantity, q.reserved_quantity
 			FROM stock_quants q JOIN stock_locations l ON l.id = q.location_id
-			WHERE q.variant_id IN (?) AND q.quantity > q.reserved_quantity AND l.usage = 'internal' AND l.active
-				AND (l.id IN (?) OR EXISTS (SELECT 1 FROM unnest(?::text[]) AS r(name) WHERE starts_with(l.complete_name, r.name || '/')))
+			WHERE q.variant_id = ANY($1) AND q.quantity > q.reserved_quantity AND l.usage = 'internal' AND l.active
+				AND (l.id = ANY($2) OR EXISTS (SELECT 1 FROM unnest($3::text[]) AS r(name) WHERE starts_with(l.complete_name, r.name || '/')))
 			ORDER BY q.variant_id, q.in_date, l.complete_name, q.id
-			FOR UPDATE OF q`, bun.In(uniq(stored)), bun.In(uniq(roots)), pgdialect.Array(rootNames)).Scan(ctx, &quants)
+			FOR UPDATE OF q`, []any{uniq(stored), uniq(roots), rootNames}, &quants)
 		if err != nil {
 			return nil, fmt.Errorf("models: reserve: lock quants: %w", err)
 		}
@@ -260,8 +297,8 @@ func reservedByMove(ctx context.Context, db bun.IDB, moveIDs []int64) (map[int64
 		MoveID   int64           `bun:"move_id"`
 		Reserved decimal.Decimal `bun:"reserved,type:numeric"`
 	}
-	err := db.NewRaw(`SELECT move_id, sum(reserved_quantity) AS reserved FROM stock_move_lines
-		WHERE move_id IN (?) AND state = 'open' GROUP BY move_id`, bun.In(moveIDs)).Scan(ctx, &rows)
+	err := queryPrepared(ctx, db, `SELECT move_id, sum(reserved_quantity) AS reserved FROM stock_move_lines
+		WHERE move_id = ANY($1) AND state = 'open' GROUP BY move_id`, []any{moveIDs}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("models: reserved by move: %w", err)
 	}
@@ -287,9 +324,8 @@ func addQuantReservations(ctx context.Context, tx bun.IDB, add map[int64]decimal
 	for i, id := range ids {
 		amounts[i] = add[id].String()
 	}
-	_, err := tx.NewRaw(`UPDATE stock_quants q SET reserved_quantity = q.reserved_quantity + d.amount
-		FROM unnest(?::bigint[], ?::numeric[]) AS d(id, amount) WHERE q.id = d.id`,
-		pgdialect.Array(ids), pgdialect.Array(amounts)).Exec(ctx)
+	_, err := execPrepared(ctx, tx, `UPDATE stock_quants q SET reserved_quantity = q.reserved_quantity + d.amount
+		FROM unnest($1::bigint[], $2::text[]::numeric[]) AS d(id, amount) WHERE q.id = d.id`, ids, amounts)
 	if err != nil {
 		if isCheckViolation(err, "stock_quants_reserved_within") {
 			return Errorf(ECONFLICT, "The stock changed meanwhile: not enough is free any more. Please try again.")
@@ -321,6 +357,15 @@ func setMoveStates(ctx context.Context, tx bun.IDB, states map[int64]string) err
 // all cancelled -> cancel; all done or cancelled -> done; everything
 // available -> assigned; something available -> assigned and partially
 // available; all waiting on another step -> waiting; otherwise confirmed.
+// moveAndPickingStatesSQL sets the states of moves $1 ($2) and refreshes
+// their transfers $3. The picking update cannot see the move update of the
+// same statement, so it reads the new states from d.
+var moveAndPickingStatesSQL = `WITH d AS (SELECT * FROM unnest($1::bigint[], $2::text[]) AS d(id, state)),
+		moved AS (UPDATE stock_moves m SET state = d.state, updated_at = now() FROM d WHERE m.id = d.id)
+		` + fmt.Sprintf(pickingStatesSQL, `SELECT m.picking_id, coalesce(d.state, m.state) AS state
+			FROM stock_moves m LEFT JOIN d ON d.id = m.id WHERE m.picking_id = ANY($3)`) + `
+		RETURNING p.id, p.state, p.partially_available`
+
 const pickingStatesSQL = `UPDATE stock_pickings p SET state = s.state, partially_available = s.partial, updated_at = now()
 	FROM (
 		SELECT picking_id,
@@ -362,19 +407,12 @@ func setMoveStatesAndRefresh(ctx context.Context, tx bun.IDB, states map[int64]s
 		ids = append(ids, id)
 		vals = append(vals, states[id])
 	}
-	// The picking update cannot see the move update of the same statement,
-	// so it reads the new states from d.
 	var rows []struct {
 		ID      int64  `bun:"id"`
 		State   string `bun:"state"`
 		Partial bool   `bun:"partially_available"`
 	}
-	err := tx.NewRaw(`WITH d AS (SELECT * FROM unnest(?::bigint[], ?::text[]) AS d(id, state)),
-		moved AS (UPDATE stock_moves m SET state = d.state, updated_at = now() FROM d WHERE m.id = d.id)
-		`+fmt.Sprintf(pickingStatesSQL, `SELECT m.picking_id, coalesce(d.state, m.state) AS state
-			FROM stock_moves m LEFT JOIN d ON d.id = m.id WHERE m.picking_id IN (?)`)+`
-		RETURNING p.id, p.state, p.partially_available`,
-		pgdialect.Array(ids), pgdialect.Array(vals), bun.In(uniq(pickingIDs))).Scan(ctx, &rows)
+	err := queryPrepared(ctx, tx, moveAndPickingStatesSQL, []any{ids, vals, uniq(pickingIDs)}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("models: set move and transfer states: %w", err)
 	}

@@ -73,7 +73,7 @@ func TestConfirmOrderStatements(t *testing.T) {
 	pl := e.checkout(models.ProviderWire, map[int64]int{mug: 2, cap: 1})
 
 	log := &statementLog{}
-	e.db.AddQueryHook(log)
+	models.AddQueryHook(e.db, log)
 	log.start()
 	o, err := models.ConfirmOrder(e.ctx, e.db, pl.Order.ID, 0)
 	txs, outside := log.stop()
