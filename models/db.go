@@ -30,6 +30,14 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*bun.DB, error) {
 	// a deallocation) per query for nothing. The simple protocol sends each
 	// query in one message.
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	// The hot statements that are prepared (models/prepared.go) look rows
+	// up by key: one generic plan serves every call, so none is planned
+	// again (by default PostgreSQL plans the first five calls afresh, and
+	// keeps doing so when its estimates favour it).
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("models: open pool: %w", err)
@@ -48,10 +56,53 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*bun.DB, error) {
 	return db, nil
 }
 
-// poolConnector closes the pgx pool when the sql.DB over it is closed.
+// poolConnector closes the pgx pool when the sql.DB over it is closed, and
+// hands out connections that prepare the statements sent with arguments.
 type poolConnector struct {
 	driver.Connector
 	pool *pgxpool.Pool
+}
+
+func (c poolConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sc, ok := conn.(*stdlib.Conn); ok {
+		return preparingConn{sc}, nil
+	}
+	return conn, nil
+}
+
+// preparingConn sends the statements that come with arguments ($1, $2...:
+// the session store, models/prepared.go) as cached prepared statements,
+// parsed and planned once per connection. Bun's statements come without
+// (it writes the values into the text), each text new: they keep the
+// simple protocol.
+type preparingConn struct{ *stdlib.Conn }
+
+func (c preparingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(ctx, query, withPrepare(args))
+}
+
+func (c preparingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(ctx, query, withPrepare(args))
+}
+
+func withPrepare(args []driver.NamedValue) []driver.NamedValue {
+	if len(args) == 0 {
+		return args
+	}
+	if _, ok := args[0].Value.(pgx.QueryExecMode); ok {
+		return args
+	}
+	out := make([]driver.NamedValue, 0, len(args)+1)
+	out = append(out, driver.NamedValue{Ordinal: 1, Value: pgx.QueryExecModeCacheStatement})
+	for _, a := range args {
+		a.Ordinal++
+		out = append(out, a)
+	}
+	return out
 }
 
 func (c poolConnector) Close() error {
