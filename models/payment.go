@@ -346,8 +346,8 @@ func TestCardReference(ctx context.Context, db bun.IDB, sessionID string) (strin
 	}
 	ref, sig := sessionID[:i], sessionID[i+1:]
 	var secret string
-	err := db.NewRaw(`SELECT p.webhook_secret FROM payment_transactions t JOIN payment_providers p ON p.id = t.provider_id
-		WHERE t.reference = ? AND p.code = ?`, ref, ProviderTestCard).Scan(ctx, &secret)
+	err := queryPreparedOne(ctx, db, `SELECT p.webhook_secret FROM payment_transactions t JOIN payment_providers p ON p.id = t.provider_id
+		WHERE t.reference = $1 AND p.code = $2`, []any{ref, ProviderTestCard}, &secret)
 	if err != nil || !hmac.Equal([]byte(sig), []byte(testCardSessionSig(secret, ref))) {
 		return "", Errorf(ENOTFOUND, "The payment was not found.")
 	}

@@ -71,18 +71,19 @@ func ParseCartQuantity(s string, min, max int) (int, error) {
 // lockCart finds the owner's open cart and locks it; nil when there is none.
 func lockCart(ctx context.Context, tx bun.IDB, owner CartOwner) (*SaleOrder, error) {
 	o := new(SaleOrder)
-	q := tx.NewSelect().Model(o).Where("state = ? AND origin = ? AND placed_at IS NULL", OrderDraft, OriginWebsite).For("UPDATE")
+	const open = " FROM sale_orders WHERE state = 'draft' AND origin = 'website' AND placed_at IS NULL AND "
+	cols := "SELECT " + columnsOf[SaleOrder](tx, "")
+	var err error
 	switch {
 	case owner.CartID != 0 && owner.UserID != nil:
-		q.Where("id = ? AND (user_id IS NULL OR user_id = ?)", owner.CartID, *owner.UserID)
+		err = queryPreparedOne(ctx, tx, cols+open+"id = $1 AND (user_id IS NULL OR user_id = $2) FOR UPDATE", []any{owner.CartID, *owner.UserID}, o)
 	case owner.CartID != 0:
-		q.Where("id = ? AND user_id IS NULL", owner.CartID)
+		err = queryPreparedOne(ctx, tx, cols+open+"id = $1 AND user_id IS NULL FOR UPDATE", []any{owner.CartID}, o)
 	case owner.UserID != nil:
-		q.Where("user_id = ?", *owner.UserID).Order("id DESC").Limit(1)
+		err = queryPreparedOne(ctx, tx, cols+open+"user_id = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE", []any{*owner.UserID}, o)
 	default:
 		return nil, nil
 	}
-	err := q.Scan(ctx)
 	if isNoRows(err) {
 		if owner.CartID != 0 && owner.UserID != nil {
 			return lockCart(ctx, tx, CartOwner{UserID: owner.UserID})

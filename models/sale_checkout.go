@@ -268,14 +268,14 @@ func ShippingOptions(ctx context.Context, db bun.IDB, o *SaleOrder) ([]ShippingO
 func orderShippingBasis(ctx context.Context, db bun.IDB, o *SaleOrder) (ShippingBasis, error) {
 	var b ShippingBasis
 	var country *string
-	err := db.NewRaw(`
+	err := queryPreparedOne(ctx, db, `
 		SELECT coalesce(sum(coalesce(v.weight, t.weight) * l.quantity) FILTER (WHERE l.kind = 'product'), 0),
 		       coalesce(sum(t.volume * l.quantity) FILTER (WHERE l.kind = 'product'), 0),
 		       coalesce(sum(l.quantity) FILTER (WHERE l.kind = 'product'), 0),
 		       coalesce(sum(l.price_total) FILTER (WHERE l.kind <> 'shipping'), 0),
-		       (SELECT country_code FROM contacts WHERE id = ?)
+		       (SELECT country_code FROM contacts WHERE id = $1)
 		FROM sale_order_lines l LEFT JOIN product_variants v ON v.id = l.variant_id LEFT JOIN product_templates t ON t.id = v.template_id
-		WHERE l.order_id = ?`, o.ShippingPartnerID, o.ID).Scan(ctx, &b.Weight, &b.Volume, &b.Quantity, &b.Price, &country)
+		WHERE l.order_id = $2`, []any{o.ShippingPartnerID, o.ID}, &b.Weight, &b.Volume, &b.Quantity, &b.Price, &country)
 	if err != nil {
 		return b, fmt.Errorf("models: shipping basis: %w", err)
 	}

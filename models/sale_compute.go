@@ -163,7 +163,7 @@ func queryVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool
 		name = variantName
 	}
 	var rows []variantPrice
-	err := db.NewRaw(`
+	err := queryPrepared(ctx, db, `
 		SELECT v.id, v.template_id, `+name+` AS name,
 		       t.list_price + v.price_extra AS price,
 		       coalesce(v.weight, t.weight) AS weight, t.volume,
@@ -171,7 +171,7 @@ func queryVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool
 		           JOIN taxes tx ON tx.id = x.tax_id AND tx.active WHERE x.template_id = t.id), '{}') AS tax_ids,
 		       t.type = 'storable' AS storable, t.type = 'service' AS service, v.active AND t.active AS active, t.published
 		FROM product_variants v JOIN product_templates t ON t.id = v.template_id
-		WHERE v.id = ANY(?)`, pgArray(ids)).Scan(ctx, &rows)
+		WHERE v.id = ANY($1)`, []any{ids}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("models: load variant prices: %w", err)
 	}
@@ -293,7 +293,7 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save
 		}
 	}
 	if o.ShippingPartnerID != nil && o.CarrierID != nil { // the country prices the shipping
-		if err := tx.NewRaw("SELECT country_code FROM contacts WHERE id = ?", *o.ShippingPartnerID).Scan(ctx, &p.country); err != nil {
+		if err := queryPreparedOne(ctx, tx, "SELECT country_code FROM contacts WHERE id = $1", []any{*o.ShippingPartnerID}, &p.country); err != nil {
 			return nil, fmt.Errorf("models: shipping country: %w", err)
 		}
 	}

@@ -74,8 +74,9 @@ func orderNeedsShipping(ctx context.Context, db bun.IDB, o *SaleOrder) (bool, er
 		}
 		return false, nil
 	}
-	ok, err := db.NewSelect().TableExpr("sale_order_lines AS l").Join("JOIN product_variants v ON v.id = l.variant_id").
-		Join("JOIN product_templates t ON t.id = v.template_id").Where("l.order_id = ? AND t.type <> 'service'", o.ID).Exists(ctx)
+	var ok bool
+	err := queryPreparedOne(ctx, db, `SELECT EXISTS (SELECT FROM sale_order_lines AS l JOIN product_variants v ON v.id = l.variant_id
+		JOIN product_templates t ON t.id = v.template_id WHERE l.order_id = $1 AND t.type <> 'service')`, []any{o.ID}, &ok)
 	if err != nil {
 		return false, fmt.Errorf("models: order needs shipping: %w", err)
 	}
@@ -245,12 +246,10 @@ type orderLineStock struct {
 // the type and tracking of their products.
 func loadOrderLinesForStock(ctx context.Context, db bun.IDB, o *SaleOrder) (map[int64]variantStockInfo, error) {
 	var rows []orderLineStock
-	err := db.NewSelect().Model(&rows).
-		ColumnExpr("sol.*").
-		ColumnExpr("coalesce(t.type, '') AS product_type, coalesce(t.tracking, '') AS tracking").
-		Join("LEFT JOIN product_variants AS v ON v.id = sol.variant_id").
-		Join("LEFT JOIN product_templates AS t ON t.id = v.template_id").
-		Where("sol.order_id = ?", o.ID).OrderExpr("sol.sequence, sol.id").Scan(ctx)
+	err := queryPrepared(ctx, db, `SELECT sol.*, coalesce(t.type, '') AS product_type, coalesce(t.tracking, '') AS tracking
+		FROM sale_order_lines AS sol LEFT JOIN product_variants AS v ON v.id = sol.variant_id
+		LEFT JOIN product_templates AS t ON t.id = v.template_id
+		WHERE sol.order_id = $1 ORDER BY sol.sequence, sol.id`, []any{o.ID}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("models: load order lines: %w", err)
 	}

@@ -206,14 +206,11 @@ type deliveryPlanRow struct {
 // pack + ship), first step first.
 func loadDeliveryPlan(ctx context.Context, db bun.IDB, warehouseID int64) ([]deliveryStep, error) {
 	var rows []deliveryPlanRow
-	err := db.NewSelect().Model(&rows).
-		ColumnExpr("pty.*").
-		ColumnExpr("wh.delivery_steps, wh.stock_location_id, wh.pack_location_id, wh.output_location_id").
-		ColumnExpr(`(SELECT c.id FROM stock_locations c WHERE c.usage = ? AND c.warehouse_id IS NULL
-			ORDER BY c.id LIMIT 1) AS customer_location_id`, UsageCustomer).
-		Join("JOIN warehouses AS wh ON wh.id = pty.warehouse_id").
-		Where("pty.warehouse_id = ? AND pty.kind IN (?)", warehouseID, bun.In([]string{KindPick, KindPack, KindDelivery})).
-		Scan(ctx)
+	err := queryPrepared(ctx, db, `SELECT pty.*, wh.delivery_steps, wh.stock_location_id, wh.pack_location_id, wh.output_location_id,
+			(SELECT c.id FROM stock_locations c WHERE c.usage = $2 AND c.warehouse_id IS NULL ORDER BY c.id LIMIT 1) AS customer_location_id
+		FROM picking_types AS pty JOIN warehouses AS wh ON wh.id = pty.warehouse_id
+		WHERE pty.warehouse_id = $1 AND pty.kind = ANY($3)`,
+		[]any{warehouseID, UsageCustomer, []string{KindPick, KindPack, KindDelivery}}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("models: delivery plan: %w", err)
 	}
