@@ -48,6 +48,9 @@ func (h *Handler) cartCount(c echo.Context) int {
 	if strings.HasPrefix(path, "/office") || strings.HasPrefix(path, "/scan") || strings.HasPrefix(path, "/api/") {
 		return 0
 	}
+	if n, ok := c.Get(ctxCartCount).(int); ok {
+		return n
+	}
 	n, err := models.CartCount(c.Request().Context(), h.db, h.cartOwner(c))
 	if err != nil {
 		h.log.Error("cart count", "request_id", requestID(c), "error", err)
@@ -79,10 +82,18 @@ func (h *Handler) cartData(c echo.Context, o *models.SaleOrder) shop.CartData {
 	return d
 }
 
-// loadCart reads the shopper's cart (nil when there is none).
+// loadCart reads the shopper's cart (nil when there is none). The header's
+// count comes from it when the page is rendered without a change between.
 func (h *Handler) loadCart(c echo.Context) (*models.SaleOrder, error) {
-	return models.GetCart(c.Request().Context(), h.db, h.cartOwner(c))
+	o, err := models.GetCart(c.Request().Context(), h.db, h.cartOwner(c))
+	if err == nil {
+		c.Set(ctxCartCount, o.UnitCount())
+	}
+	return o, err
 }
+
+// ctxCartCount holds the units of the cart this request read, for the header.
+const ctxCartCount = "cart_count"
 
 // ShopCart shows the shopper's cart.
 func (h *Handler) ShopCart(c echo.Context) error {

@@ -182,7 +182,7 @@ func (c *RefCache) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.C
 // table drops the entries built from it.
 func (c *RefCache) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
 	q := ev.Query
-	if readOnlyStatement(q) {
+	if readOnlyStatement(q) || !mentionsRefTable(q) {
 		return
 	}
 	for _, m := range writeTarget.FindAllStringSubmatch(q, -1) {
@@ -192,6 +192,17 @@ func (c *RefCache) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
 			}
 		}
 	}
+}
+
+// mentionsRefTable is a quick test before the regular expression: most
+// writes (order lines, moves, sessions) name no cached table at all.
+func mentionsRefTable(q string) bool {
+	for _, t := range refTables {
+		if strings.Contains(q, t.table) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeTarget finds the tables a statement writes to: UPDATE t, INSERT INTO

@@ -318,3 +318,16 @@ type storedChoices struct{ carrierID, couponID *int64 }
 func (o *SaleOrder) remember() {
 	o.stored = &storedChoices{carrierID: o.CarrierID, couponID: o.CouponID}
 }
+
+// UnitCount is the number of product units in the order (the header's cart
+// count); 0 for a nil order.
+func (o *SaleOrder) UnitCount() int {
+	if o == nil {
+		return 0
+	}
+	n := 0
+	for _, l := range o.ProductLines() {
+		n += int(l.Quantity.IntPart())
+	}
+	return n
+}
