@@ -275,34 +275,45 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 // afterPayment refreshes the order's payment status and confirms it when it
 // is covered (or when its provider confirms on start, cash on delivery).
 func afterPayment(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {
-	if err := refreshPaymentStatus(ctx, tx, o); err != nil {
+	if err := loadPaymentStatus(ctx, tx, o); err != nil {
 		return err
 	}
-	if o.State != OrderDraft && o.State != OrderSent {
-		return nil
+	confirm := false
+	if o.State == OrderDraft || o.State == OrderSent {
+		if (o.PaymentStatus == PaymentPaid || o.PaymentStatus == PaymentAuthorized) && co.AutoConfirmOnPayment {
+			confirm = true
+		} else {
+			// Cash on delivery: the goods leave before the money arrives.
+			cod, err := tx.NewSelect().TableExpr("payment_transactions AS t").Join("JOIN payment_providers p ON p.id = t.provider_id").
+				Where("t.order_id = ? AND t.state = 'pending' AND p.code = ?", o.ID, ProviderCOD).Exists(ctx)
+			if err != nil {
+				return err
+			}
+			confirm = cod
+		}
 	}
-	if (o.PaymentStatus == PaymentPaid || o.PaymentStatus == PaymentAuthorized) && co.AutoConfirmOnPayment {
-		return confirmOrderTx(ctx, tx, co, o, actorID)
+	if confirm {
+		return confirmOrderTx(ctx, tx, co, o, actorID) // saves the payment status with the confirmation
 	}
-	// Cash on delivery: the goods leave before the money arrives.
-	cod, err := tx.NewSelect().TableExpr("payment_transactions AS t").Join("JOIN payment_providers p ON p.id = t.provider_id").
-		Where("t.order_id = ? AND t.state = 'pending' AND p.code = ?", o.ID, ProviderCOD).Exists(ctx)
-	if err != nil {
-		return err
-	}
-	if cod {
-		return confirmOrderTx(ctx, tx, co, o, actorID)
-	}
-	return nil
+	return savePaymentStatus(ctx, tx, o)
 }
 
 // refreshPaymentStatus recomputes amount_paid and payment_status from the
 // order's transactions.
 func refreshPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
+	if err := loadPaymentStatus(ctx, tx, o); err != nil {
+		return err
+	}
+	return savePaymentStatus(ctx, tx, o)
+}
+
+// loadPaymentStatus sets the order's amount paid and payment status from
+// its transactions, without saving them.
+func loadPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	var paid, authorized decimal.Decimal
 	var pending bool
-	err := tx.NewRaw(`SELECT coalesce(sum(amount) FILTER (WHERE state = 'done'), 0), coalesce(sum(amount) FILTER (WHERE state = 'authorized'), 0),
-		bool_or(state = 'pending') IS TRUE FROM payment_transactions WHERE order_id = ?`, o.ID).Scan(ctx, &paid, &authorized, &pending)
+	err := queryPreparedOne(ctx, tx, `SELECT coalesce(sum(amount) FILTER (WHERE state = 'done'), 0), coalesce(sum(amount) FILTER (WHERE state = 'authorized'), 0),
+		bool_or(state = 'pending') IS TRUE FROM payment_transactions WHERE order_id = $1`, []any{o.ID}, &paid, &authorized, &pending)
 	if err != nil {
 		return fmt.Errorf("models: payment status: %w", err)
 	}
@@ -319,7 +330,12 @@ func refreshPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	default:
 		o.PaymentStatus = PaymentNotPaid
 	}
-	_, err = tx.NewUpdate().Model(o).Column("amount_paid", "payment_status").Set("updated_at = now()").WherePK().Exec(ctx)
+	return nil
+}
+
+// savePaymentStatus writes the order's amount paid and payment status.
+func savePaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
+	_, err := tx.NewUpdate().Model(o).Column("amount_paid", "payment_status").Set("updated_at = now()").WherePK().Exec(ctx)
 	return err
 }
 

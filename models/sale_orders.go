@@ -42,12 +42,15 @@ func GetOrderByName(ctx context.Context, db bun.IDB, name string) (*SaleOrder, e
 	return GetOrder(ctx, db, id)
 }
 
+// orderNumberSQL takes the next order number: S00042.
+const orderNumberSQL = "'S' || lpad(nextval('sale_order_number_seq')::text, 5, '0')"
+
 func assignOrderName(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	if o.Name != nil {
 		return nil
 	}
 	var name string
-	if err := tx.NewRaw("SELECT 'S' || lpad(nextval('sale_order_number_seq')::text, 5, '0')").Scan(ctx, &name); err != nil {
+	if err := tx.NewRaw("SELECT " + orderNumberSQL).Scan(ctx, &name); err != nil {
 		return fmt.Errorf("models: order number: %w", err)
 	}
 	o.Name = &name
@@ -227,7 +230,7 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 		}
 		o.DeliveryStatus = DeliveryPending
 	}
-	if _, err := tx.NewUpdate().Model(o).Column("name", "state", "confirmed_at", "warehouse_id", "delivery_status").
+	if _, err := tx.NewUpdate().Model(o).Column("name", "state", "confirmed_at", "warehouse_id", "delivery_status", "amount_paid", "payment_status").
 		Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("models: confirm order: %w", err)
 	}

@@ -69,12 +69,12 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, a
 			if provider, err = prepareToPlace(ctx, tx, co, o, in); err != nil {
 				return err
 			}
-			if err := assignOrderName(ctx, tx, o); err != nil {
-				return err
-			}
 			now := time.Now()
 			o.State, o.PlacedAt, o.DateOrder = OrderSent, &now, now
-			if _, err := tx.NewUpdate().Model(o).Column("name", "state", "placed_at", "date_order", "carrier_id").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			// Numbered (S00042) in the same statement.
+			if err := tx.NewUpdate().Model(o).Column("state", "placed_at", "date_order", "carrier_id").
+				Set("name = coalesce(name, "+orderNumberSQL+")").Set("updated_at = now()").WherePK().
+				Returning("name").Scan(ctx, &o.Name); err != nil {
 				return fmt.Errorf("models: place order: %w", err)
 			}
 			if err := useCoupon(ctx, tx, o); err != nil {
