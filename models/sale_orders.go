@@ -50,7 +50,7 @@ func assignOrderName(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 		return nil
 	}
 	var name string
-	if err := tx.NewRaw("SELECT " + orderNumberSQL).Scan(ctx, &name); err != nil {
+	if err := tx.NewRaw("SELECT "+orderNumberSQL).Scan(ctx, &name); err != nil {
 		return fmt.Errorf("models: order number: %w", err)
 	}
 	o.Name = &name
