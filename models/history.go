@@ -28,7 +28,8 @@ type HistoryEntry struct {
 // actorID 0 means the system did it.
 func RecordHistory(ctx context.Context, db bun.IDB, resModel string, resID, actorID int64, body string) error {
 	e := historyEntry(resModel, resID, actorID, body)
-	if _, err := db.NewInsert().Model(&e).Exec(ctx); err != nil {
+	if _, err := execPrepared(ctx, db, "INSERT INTO history_entries (res_model, res_id, user_id, body) VALUES ($1, $2, $3, $4)",
+		e.ResModel, e.ResID, e.UserID, e.Body); err != nil {
 		return fmt.Errorf("models: record history of %s %d: %w", resModel, resID, err)
 	}
 	return nil

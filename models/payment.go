@@ -84,6 +84,27 @@ func allPaymentProviders(ctx context.Context, db bun.IDB) ([]PaymentProvider, er
 	})
 }
 
+// attachProviders sets the provider of each transaction, from the
+// reference cache when there is one.
+func attachProviders(ctx context.Context, db bun.IDB, txs ...*PaymentTransaction) error {
+	all, err := allPaymentProviders(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, t := range txs {
+		for i := range all {
+			if all[i].ID == t.ProviderID {
+				p := all[i]
+				t.Provider = &p
+			}
+		}
+		if t.Provider == nil {
+			return fmt.Errorf("models: payment %s: provider %d missing", t.Reference, t.ProviderID)
+		}
+	}
+	return nil
+}
+
 // GetPaymentProvider returns the provider with code, or ENOTFOUND.
 func GetPaymentProvider(ctx context.Context, db bun.IDB, code string) (*PaymentProvider, error) {
 	all, err := allPaymentProviders(ctx, db)
@@ -111,8 +132,11 @@ func enabledProvider(ctx context.Context, db bun.IDB, code string) (*PaymentProv
 // going (draft, pending, authorized) or done, nil when there is none.
 func openTransaction(ctx context.Context, db bun.IDB, orderID int64) (*PaymentTransaction, error) {
 	t := new(PaymentTransaction)
-	err := db.NewSelect().Model(t).Relation("Provider").Where("ptx.order_id = ? AND ptx.state IN ('draft', 'pending', 'authorized', 'done')", orderID).
-		Order("ptx.id DESC").Limit(1).Scan(ctx)
+	err := queryPreparedOne(ctx, db, "SELECT "+columnsOf[PaymentTransaction](db, "")+` FROM payment_transactions
+		WHERE order_id = $1 AND state IN ('draft', 'pending', 'authorized', 'done') ORDER BY id DESC LIMIT 1`, []any{orderID}, t)
+	if err == nil {
+		err = attachProviders(ctx, db, t)
+	}
 	if isNoRows(err) {
 		return nil, nil
 	}
@@ -152,17 +176,24 @@ func startTransaction(ctx context.Context, tx bun.IDB, o *SaleOrder, p *PaymentP
 // GetTransaction returns a transaction by reference with its provider.
 func GetTransaction(ctx context.Context, db bun.IDB, reference string) (*PaymentTransaction, error) {
 	t := new(PaymentTransaction)
-	if err := db.NewSelect().Model(t).Relation("Provider").Where("ptx.reference = ?", reference).Scan(ctx); err != nil {
+	err := queryPreparedOne(ctx, db, "SELECT "+columnsOf[PaymentTransaction](db, "")+" FROM payment_transactions WHERE reference = $1", []any{reference}, t)
+	if err != nil {
 		return nil, notFound(err, "The payment")
 	}
-	return t, nil
+	return t, attachProviders(ctx, db, t)
 }
 
 // OrderTransactions lists an order's transactions, newest first.
 func OrderTransactions(ctx context.Context, db bun.IDB, orderID int64) ([]PaymentTransaction, error) {
 	var out []PaymentTransaction
-	if err := db.NewSelect().Model(&out).Relation("Provider").Where("ptx.order_id = ?", orderID).Order("ptx.id DESC").Scan(ctx); err != nil {
+	err := queryPrepared(ctx, db, "SELECT "+columnsOf[PaymentTransaction](db, "")+" FROM payment_transactions WHERE order_id = $1 ORDER BY id DESC", []any{orderID}, &out)
+	if err != nil {
 		return nil, fmt.Errorf("models: order transactions: %w", err)
+	}
+	for i := range out {
+		if err := attachProviders(ctx, db, &out[i]); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -212,12 +243,16 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		later.ids = nil
 		// The order first, as placing and confirming do.
 		o := new(SaleOrder)
-		if err := tx.NewSelect().Model(o).Where("id = (SELECT order_id FROM payment_transactions WHERE reference = ?)", reference).
-			For("UPDATE").Scan(ctx); err != nil {
+		if err := queryPreparedOne(ctx, tx, "SELECT "+columnsOf[SaleOrder](tx, "")+
+			" FROM sale_orders WHERE id = (SELECT order_id FROM payment_transactions WHERE reference = $1) FOR UPDATE", []any{reference}, o); err != nil {
 			return notFound(err, "The payment")
 		}
 		t := new(PaymentTransaction)
-		if err := tx.NewSelect().Model(t).Relation("Provider").Where("ptx.reference = ?", reference).For("UPDATE OF ptx").Scan(ctx); err != nil {
+		if err := queryPreparedOne(ctx, tx, "SELECT "+columnsOf[PaymentTransaction](tx, "")+" FROM payment_transactions WHERE reference = $1 FOR UPDATE",
+			[]any{reference}, t); err != nil {
+			return err
+		}
+		if err := attachProviders(ctx, tx, t); err != nil {
 			return err
 		}
 		out = t

@@ -287,8 +287,9 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // webhookProcessed reports whether the test card event id was processed.
 func webhookProcessed(ctx context.Context, db bun.IDB, eventID string) (bool, error) {
-	ok, err := db.NewSelect().Model((*WebhookEvent)(nil)).
-		Where("provider_code = ? AND event_id = ? AND status = 'processed'", ProviderTestCard, eventID).Exists(ctx)
+	var ok bool
+	err := queryPreparedOne(ctx, db, `SELECT EXISTS (SELECT FROM webhook_events
+		WHERE provider_code = $1 AND event_id = $2 AND status = 'processed')`, []any{ProviderTestCard, eventID}, &ok)
 	if err != nil {
 		return false, fmt.Errorf("models: webhook seen: %w", err)
 	}

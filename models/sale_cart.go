@@ -243,12 +243,12 @@ func AddToCart(ctx context.Context, db *bun.DB, owner CartOwner, variantID int64
 }
 
 func setLineQuantity(ctx context.Context, tx bun.IDB, orderID int64, v variantPrice, qty decimal.Decimal) error {
-	_, err := tx.NewRaw(`
+	_, err := execPrepared(ctx, tx, `
 		INSERT INTO sale_order_lines (order_id, sequence, kind, variant_id, description, quantity, price_unit, tax_ids)
-		VALUES (?, (SELECT coalesce(max(sequence), 0) + 1 FROM sale_order_lines WHERE order_id = ? AND kind = 'product'), 'product', ?, ?, ?, ?, ?)
+		VALUES ($1, (SELECT coalesce(max(sequence), 0) + 1 FROM sale_order_lines WHERE order_id = $1 AND kind = 'product'), 'product', $2, $3, $4::text::numeric, $5::text::numeric, $6)
 		ON CONFLICT (order_id, variant_id) WHERE kind = 'product'
 		DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()`,
-		orderID, orderID, v.ID, v.Name, qty, v.Price, pgArray(v.TaxIDs)).Exec(ctx)
+		orderID, v.ID, v.Name, qty.String(), v.Price.String(), nonNil(v.TaxIDs))
 	if err != nil {
 		return fmt.Errorf("models: set cart line: %w", err)
 	}
@@ -452,4 +452,12 @@ func ExpireCarts(ctx context.Context, db bun.IDB) (int, error) {
 // constant time.
 func CheckOrderToken(o *SaleOrder, token string) bool {
 	return token != "" && subtle.ConstantTimeCompare([]byte(o.AccessToken), []byte(token)) == 1
+}
+
+// nonNil is ids, or an empty list (an empty array, not NULL, in SQL).
+func nonNil(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // DemandLine is one product and quantity to move.
@@ -310,17 +309,16 @@ func insertPickings(ctx context.Context, tx bun.IDB, head *Picking, news []newPi
 		typeIDs[i], codes[i], states[i], srcs[i], dests[i] = np.Type.ID, np.Type.SequenceCode, np.State, np.Src, np.Dest
 	}
 	var rows []*Picking
-	err := tx.NewRaw(`INSERT INTO stock_pickings (name, picking_type_id, state, location_id, location_dest_id,
+	err := queryPrepared(ctx, tx, `INSERT INTO stock_pickings (name, picking_type_id, state, location_id, location_dest_id,
 			partner_id, origin, scheduled_date, backorder_id, sale_order_id, carrier_id, created_by)
 		SELECT next_sequence_name(s.code), s.type_id, s.state, s.src, s.dest,
-			?::bigint, ?::text, ?::timestamptz, ?::bigint, coalesce(?::bigint, b.sale_order_id), coalesce(?::bigint, b.carrier_id), ?::bigint
-		FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS s(type_id, code, state, src, dest, n)
-		LEFT JOIN stock_pickings b ON b.id = ?::bigint
+			$1::bigint, $2::text, $3::timestamptz, $4::bigint, coalesce($5::bigint, b.sale_order_id), coalesce($6::bigint, b.carrier_id), $7::bigint
+		FROM unnest($8::bigint[], $9::text[], $10::text[], $11::bigint[], $12::bigint[]) WITH ORDINALITY AS s(type_id, code, state, src, dest, n)
+		LEFT JOIN stock_pickings b ON b.id = $4::bigint
 		ORDER BY s.n
 		RETURNING *`,
-		head.PartnerID, head.Origin, head.ScheduledDate, head.BackorderID, head.SaleOrderID, head.CarrierID, head.CreatedBy,
-		pgdialect.Array(typeIDs), pgdialect.Array(codes), pgdialect.Array(states), pgdialect.Array(srcs), pgdialect.Array(dests),
-		head.BackorderID).Scan(ctx, &rows)
+		[]any{head.PartnerID, head.Origin, head.ScheduledDate, head.BackorderID, head.SaleOrderID, head.CarrierID, head.CreatedBy,
+			typeIDs, codes, states, srcs, dests}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("models: insert transfers: %w", err)
 	}
