@@ -211,6 +211,7 @@ func (h *Handler) checkoutRegister(c echo.Context, in models.CheckoutAddresses) 
 		return err
 	}
 	c.Set(ctxUser, u)
+	c.Set(ctxCartCount, nil) // the merged cart may hold more than the guest's
 	return nil
 }
 

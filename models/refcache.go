@@ -85,7 +85,10 @@ func WithRefCache(ctx context.Context, c *RefCache) context.Context {
 // cachedRef returns the entry key from the context's cache, loading it with
 // load when missing, expired or within a write's grace period. The value is
 // shared: callers must not modify it.
-func cachedRef[T any](ctx context.Context, key string, load func() (T, error)) (T, error) {
+//
+// Only what is read outside a transaction is kept: a transaction may see
+// its own uncommitted writes (past the grace period, in a long one).
+func cachedRef[T any](ctx context.Context, db bun.IDB, key string, load func() (T, error)) (T, error) {
 	c, _ := ctx.Value(refCacheKey{}).(*RefCache)
 	if c == nil {
 		return load()
@@ -102,7 +105,7 @@ func cachedRef[T any](ctx context.Context, key string, load func() (T, error)) (
 		c.mu.Unlock()
 		return v, nil
 	}
-	gen, keep := e.gen, !now.Before(e.bypassUntil)
+	gen, keep := e.gen, !now.Before(e.bypassUntil) && outsideTx(db)
 	c.mu.Unlock()
 
 	v, err := load()
@@ -120,7 +123,7 @@ func cachedRef[T any](ctx context.Context, key string, load func() (T, error)) (
 // cachedByID returns the values of ids in the context cache's entry key (a
 // map filled id by id), reading only the missing ones with load (all of them
 // without a cache). Values are shared: callers must not modify them.
-func cachedByID[V any](ctx context.Context, key string, ids []int64, load func(ids []int64) (map[int64]V, error)) (map[int64]V, error) {
+func cachedByID[V any](ctx context.Context, db bun.IDB, key string, ids []int64, load func(ids []int64) (map[int64]V, error)) (map[int64]V, error) {
 	c, _ := ctx.Value(refCacheKey{}).(*RefCache)
 	if c == nil {
 		return load(ids)
@@ -145,7 +148,7 @@ func cachedByID[V any](ctx context.Context, key string, ids []int64, load func(i
 			missing = append(missing, id)
 		}
 	}
-	gen, keep := e.gen, !now.Before(e.bypassUntil)
+	gen, keep := e.gen, !now.Before(e.bypassUntil) && outsideTx(db)
 	c.mu.Unlock()
 	if len(missing) == 0 {
 		return out, nil
@@ -173,6 +176,13 @@ func cachedByID[V any](ctx context.Context, key string, ids []int64, load func(i
 	}
 	c.mu.Unlock()
 	return out, nil
+}
+
+// outsideTx reports whether db reads committed data only (not a
+// transaction, which sees its own writes).
+func outsideTx(db bun.IDB) bool {
+	_, ok := db.(*bun.DB)
+	return ok
 }
 
 // BeforeQuery implements bun.QueryHook.

@@ -98,6 +98,30 @@ func TestRefCacheServesReferenceDataAndNeverAStaleCopyOfALocalChange(t *testing.
 		t.Fatalf("after commit: %q (a pre-commit copy was kept)", got)
 	}
 
+	// A long transaction: past the grace period, what it reads of its own
+	// uncommitted change is still not kept for others, and a rollback
+	// leaves nothing behind.
+	long, err := db.BeginTx(ctx0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := long.NewRaw("UPDATE companies SET name = 'Never committed'").Exec(ctx0); err != nil {
+		t.Fatal(err)
+	}
+	clock.add(3 * time.Second)
+	if co, err := models.GetCompany(ctx, long); err != nil || co.Name != "Never committed" {
+		t.Fatalf("inside the long transaction: %v %v", co, err)
+	}
+	if got := name(); got != "In a transaction" {
+		t.Fatalf("outside a long transaction: %q", got)
+	}
+	if err := long.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != "In a transaction" {
+		t.Fatalf("after the rollback: %q", got)
+	}
+
 	// Shipping methods: a price changed in the back office is used at once.
 	var carrierID int64
 	if err := db.NewRaw("SELECT id FROM carriers WHERE kind = 'fixed' ORDER BY id LIMIT 1").Scan(ctx0, &carrierID); err != nil {

@@ -163,7 +163,9 @@ func SetCheckoutAddresses(ctx context.Context, db *bun.DB, owner CartOwner, in C
 			o.PartnerID = &billing.ID
 		}
 		o.InvoicePartnerID, o.ShippingPartnerID = &billing.ID, &shipping.ID
-		if _, err := tx.NewUpdate().Model(o).Column("partner_id", "invoice_partner_id", "shipping_partner_id").WherePK().Exec(ctx); err != nil {
+		// updated_at too: a cart being checked out is active (carts expire by it).
+		if _, err := tx.NewUpdate().Model(o).Column("partner_id", "invoice_partner_id", "shipping_partner_id").Set("updated_at = now()").
+			WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: set addresses: %w", err)
 		}
 		if o.CarrierID != nil { // the country may change the shipping price

@@ -249,7 +249,7 @@ type orderLineStock struct {
 // the type and tracking of their products.
 func loadOrderLinesForStock(ctx context.Context, db bun.IDB, o *SaleOrder) (map[int64]variantStockInfo, error) {
 	var rows []orderLineStock
-	err := queryPrepared(ctx, db, `SELECT sol.*, coalesce(t.type, '') AS product_type, coalesce(t.tracking, '') AS tracking
+	err := queryPrepared(ctx, db, "SELECT "+columnsOf[SaleOrderLine](db, "sol")+`, coalesce(t.type, '') AS product_type, coalesce(t.tracking, '') AS tracking
 		FROM sale_order_lines AS sol LEFT JOIN product_variants AS v ON v.id = sol.variant_id
 		LEFT JOIN product_templates AS t ON t.id = v.template_id
 		WHERE sol.order_id = $1 ORDER BY sol.sequence, sol.id`, []any{o.ID}, &rows)

@@ -113,3 +113,34 @@ func TestPaidWebOrderIsConfirmedAndReserved(t *testing.T) {
 		t.Fatalf("cancel a delivered order: %v, want conflict", err)
 	}
 }
+
+// A cart whose shopper is checking out is active: entering the address
+// counts, so the expiry job does not delete it under the shopper.
+func TestCartCheckingOutDoesNotExpire(t *testing.T) {
+	e := newSaleEnv(t, 1)
+	v := e.product("Mug", models.TrackingNone)
+	e.count(v, *e.wh.StockLocationID, 5, "")
+	cart, err := models.AddToCart(e.ctx, e.db, models.CartOwner{}, v, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := cart.Order.ID
+	// Idle for longer than the company's expiry (720 hours by default)...
+	if _, err := e.db.NewRaw("UPDATE sale_orders SET updated_at = now() - interval '800 hours' WHERE id = ?", id).Exec(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// ...then the shopper enters the address.
+	if _, err := models.SetCheckoutAddresses(e.ctx, e.db, models.CartOwner{CartID: id}, models.CheckoutAddresses{Billing: testAddress}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.ExpireCarts(e.ctx, e.db); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := e.db.NewRaw("SELECT count(*) FROM sale_orders WHERE id = ?", id).Scan(e.ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatal("the cart was deleted while its shopper was checking out")
+	}
+}

@@ -205,7 +205,7 @@ type deliveryPlanRow struct {
 // pack + ship), first step first.
 func loadDeliveryPlan(ctx context.Context, db bun.IDB, warehouseID int64) ([]deliveryStep, error) {
 	var rows []deliveryPlanRow
-	err := queryPrepared(ctx, db, `SELECT pty.*, wh.delivery_steps, wh.stock_location_id, wh.pack_location_id, wh.output_location_id,
+	err := queryPrepared(ctx, db, "SELECT "+columnsOf[PickingType](db, "pty")+`, wh.delivery_steps, wh.stock_location_id, wh.pack_location_id, wh.output_location_id,
 			(SELECT c.id FROM stock_locations c WHERE c.usage = $2 AND c.warehouse_id IS NULL ORDER BY c.id LIMIT 1) AS customer_location_id
 		FROM picking_types AS pty JOIN warehouses AS wh ON wh.id = pty.warehouse_id
 		WHERE pty.warehouse_id = $1 AND pty.kind = ANY($3)`,
@@ -316,7 +316,7 @@ func insertPickings(ctx context.Context, tx bun.IDB, head *Picking, news []newPi
 		FROM unnest($8::bigint[], $9::text[], $10::text[], $11::bigint[], $12::bigint[]) WITH ORDINALITY AS s(type_id, code, state, src, dest, n)
 		LEFT JOIN stock_pickings b ON b.id = $4::bigint
 		ORDER BY s.n
-		RETURNING *`,
+		RETURNING `+columnsOf[Picking](tx, ""),
 		[]any{head.PartnerID, head.Origin, head.ScheduledDate, head.BackorderID, head.SaleOrderID, head.CarrierID, head.CreatedBy,
 			typeIDs, codes, states, srcs, dests}, &rows)
 	if err != nil {

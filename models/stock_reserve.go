@@ -112,15 +112,16 @@ func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
 // reserveMovesWhere), through a prepared statement.
 func reservePickingMoves(ctx context.Context, tx bun.IDB, pickingID int64) (map[int64]pickingState, error) {
 	var moves []*moveToReserve
-	if err := queryPrepared(ctx, tx, fmt.Sprintf(movesToReserveSQL, "sm.picking_id = $1"), []any{pickingID}, &moves); err != nil || len(moves) == 0 {
+	if err := queryPrepared(ctx, tx, fmt.Sprintf(movesToReserveSQL, columnsOf[Move](tx, "sm"), "sm.picking_id = $1"), []any{pickingID}, &moves); err != nil || len(moves) == 0 {
 		return nil, wrapErr(err, "reserve: load moves")
 	}
 	return reserveLoadedMoves(ctx, tx, moves)
 }
 
-// movesToReserveSQL locks the moves matching %s that wait for a
+// movesToReserveSQL locks the moves matching the second %s (the first is
+// the moves' columns) that wait for a
 // reservation, with what reserveMovesWhere needs to know of them.
-const movesToReserveSQL = `SELECT sm.*, t.type AS product_type, t.tracking, src.complete_name AS source_name,
+const movesToReserveSQL = `SELECT %s, t.type AS product_type, t.tracking, src.complete_name AS source_name,
 		EXISTS (SELECT 1 FROM stock_locations l WHERE l.usage = 'internal' AND l.active
 			AND (l.id = src.id OR starts_with(l.complete_name, src.complete_name || '/'))) AS from_stock
 	FROM stock_moves AS sm JOIN product_variants AS v ON v.id = sm.variant_id
@@ -155,7 +156,7 @@ func reserveMovesWhere(ctx context.Context, tx bun.IDB, where string, args ...an
 	var moves []*moveToReserve
 	var err error
 	if where == "" {
-		err = queryPrepared(ctx, tx, fmt.Sprintf(movesToReserveSQL, "sm.id = ANY($1)"), args[:1], &moves)
+		err = queryPrepared(ctx, tx, fmt.Sprintf(movesToReserveSQL, columnsOf[Move](tx, "sm"), "sm.id = ANY($1)"), args[:1], &moves)
 	} else {
 		err = loadMovesToReserve(ctx, tx, &moves, where, args...)
 	}
