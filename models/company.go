@@ -40,7 +40,7 @@ var defaultCompany = Company{ID: 1, Name: "Orderflow", CurrencyCode: "EUR", Curr
 // sensible defaults, so that the shop can render on an empty database.
 // Callers get their own copy.
 func GetCompany(ctx context.Context, db bun.IDB) (*Company, error) {
-	c, err := cachedRef(ctx, db, refCompany, func() (*Company, error) { return loadCompany(ctx, db) })
+	c, err := cachedRef(ctx, refCompany, func() (*Company, error) { return loadCompany(ctx, db) })
 	if err != nil {
 		return nil, err
 	}

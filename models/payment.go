@@ -75,7 +75,7 @@ func ListPaymentProviders(ctx context.Context, db bun.IDB, enabledOnly bool) ([]
 // allPaymentProviders returns every provider by sequence, from the request's
 // reference cache when there is one. The slice is shared: copy before changing.
 func allPaymentProviders(ctx context.Context, db bun.IDB) ([]PaymentProvider, error) {
-	return cachedRef(ctx, db, refProviders, func() ([]PaymentProvider, error) {
+	return cachedRef(ctx, refProviders, func() ([]PaymentProvider, error) {
 		var out []PaymentProvider
 		if err := db.NewSelect().Model(&out).Order("sequence", "id").Scan(ctx); err != nil {
 			return nil, fmt.Errorf("models: list payment providers: %w", err)

@@ -19,8 +19,8 @@ import (
 // cache watches every statement sent through its database handle and drops
 // the entries of a table as soon as something writes to it, then reads that
 // table from the database (without keeping the result) for a grace period
-// that covers the writing transaction until it commits. A change made
-// outside the program (psql, another instance) is seen within ttl.
+// (refGrace) that covers the writing transaction until it commits. A change
+// made outside the program (psql, another instance) is seen within ttl.
 type RefCache struct {
 	mu      sync.Mutex
 	entries map[string]*refEntry
@@ -69,10 +69,17 @@ var refTables = []struct {
 // NewRefCache returns a cache of db's reference data and installs the
 // query hook that keeps it current.
 func NewRefCache(db *bun.DB) *RefCache {
-	c := &RefCache{entries: map[string]*refEntry{}, ttl: 2 * time.Second, grace: 2 * time.Second, now: time.Now}
+	c := &RefCache{entries: map[string]*refEntry{}, ttl: 2 * time.Second, grace: refGrace, now: time.Now}
 	AddQueryHook(db, c)
 	return c
 }
+
+// refGrace is how long after a write to a table its entries are read from
+// the database without being kept: longer than any transaction that
+// writes reference data, so that none is cached before it commits (or
+// after it rolls back). Back-office edits are rare; the shop then reads
+// those tables for a minute.
+const refGrace = time.Minute
 
 type refCacheKey struct{}
 
@@ -85,10 +92,7 @@ func WithRefCache(ctx context.Context, c *RefCache) context.Context {
 // cachedRef returns the entry key from the context's cache, loading it with
 // load when missing, expired or within a write's grace period. The value is
 // shared: callers must not modify it.
-//
-// Only what is read outside a transaction is kept: a transaction may see
-// its own uncommitted writes (past the grace period, in a long one).
-func cachedRef[T any](ctx context.Context, db bun.IDB, key string, load func() (T, error)) (T, error) {
+func cachedRef[T any](ctx context.Context, key string, load func() (T, error)) (T, error) {
 	c, _ := ctx.Value(refCacheKey{}).(*RefCache)
 	if c == nil {
 		return load()
@@ -105,7 +109,7 @@ func cachedRef[T any](ctx context.Context, db bun.IDB, key string, load func() (
 		c.mu.Unlock()
 		return v, nil
 	}
-	gen, keep := e.gen, !now.Before(e.bypassUntil) && outsideTx(db)
+	gen, keep := e.gen, !now.Before(e.bypassUntil)
 	c.mu.Unlock()
 
 	v, err := load()
@@ -123,7 +127,7 @@ func cachedRef[T any](ctx context.Context, db bun.IDB, key string, load func() (
 // cachedByID returns the values of ids in the context cache's entry key (a
 // map filled id by id), reading only the missing ones with load (all of them
 // without a cache). Values are shared: callers must not modify them.
-func cachedByID[V any](ctx context.Context, db bun.IDB, key string, ids []int64, load func(ids []int64) (map[int64]V, error)) (map[int64]V, error) {
+func cachedByID[V any](ctx context.Context, key string, ids []int64, load func(ids []int64) (map[int64]V, error)) (map[int64]V, error) {
 	c, _ := ctx.Value(refCacheKey{}).(*RefCache)
 	if c == nil {
 		return load(ids)
@@ -148,7 +152,7 @@ func cachedByID[V any](ctx context.Context, db bun.IDB, key string, ids []int64,
 			missing = append(missing, id)
 		}
 	}
-	gen, keep := e.gen, !now.Before(e.bypassUntil) && outsideTx(db)
+	gen, keep := e.gen, !now.Before(e.bypassUntil)
 	c.mu.Unlock()
 	if len(missing) == 0 {
 		return out, nil
@@ -176,13 +180,6 @@ func cachedByID[V any](ctx context.Context, db bun.IDB, key string, ids []int64,
 	}
 	c.mu.Unlock()
 	return out, nil
-}
-
-// outsideTx reports whether db reads committed data only (not a
-// transaction, which sees its own writes).
-func outsideTx(db bun.IDB) bool {
-	_, ok := db.(*bun.DB)
-	return ok
 }
 
 // BeforeQuery implements bun.QueryHook.

@@ -150,7 +150,7 @@ func loadVariantPrices(ctx context.Context, db bun.IDB, ids []int64, names bool)
 	if len(ids) == 0 {
 		return map[int64]variantPrice{}, nil
 	}
-	return cachedByID(ctx, db, refVariants, ids, func(ids []int64) (map[int64]variantPrice, error) {
+	return cachedByID(ctx, refVariants, ids, func(ids []int64) (map[int64]variantPrice, error) {
 		_, cached := ctx.Value(refCacheKey{}).(*RefCache)
 		return queryVariantPrices(ctx, db, ids, names || cached)
 	})
@@ -188,7 +188,7 @@ func loadTaxes(ctx context.Context, db bun.IDB, ids []int64) (map[int64]Tax, err
 	if len(ids) == 0 {
 		return out, nil
 	}
-	all, err := cachedRef(ctx, db, refTaxes, func() (map[int64]Tax, error) {
+	all, err := cachedRef(ctx, refTaxes, func() (map[int64]Tax, error) {
 		var taxes []Tax
 		if err := db.NewSelect().Model(&taxes).Scan(ctx); err != nil {
 			return nil, fmt.Errorf("models: load taxes: %w", err)
@@ -214,7 +214,7 @@ func loadTaxes(ctx context.Context, db bun.IDB, ids []int64) (map[int64]Tax, err
 // rules, by sequence, from the request's reference cache when there is one.
 // The carriers are shared: do not modify them.
 func allCarriers(ctx context.Context, db bun.IDB) ([]*Carrier, error) {
-	return cachedRef(ctx, db, refCarriers, func() ([]*Carrier, error) {
+	return cachedRef(ctx, refCarriers, func() ([]*Carrier, error) {
 		var carriers []*Carrier
 		if err := db.NewSelect().Model(&carriers).Relation("Rules").Order("ca.sequence", "ca.id").Scan(ctx); err != nil {
 			return nil, fmt.Errorf("models: list carriers: %w", err)

@@ -541,7 +541,7 @@ func ShownPrice(co *Company, taxes []Tax, price decimal.Decimal) decimal.Decimal
 // shopCategories returns the whole category tree, in tree order.
 // The slice is shared through the reference cache: do not modify it.
 func shopCategories(ctx context.Context, db bun.IDB) ([]Category, error) {
-	return cachedRef(ctx, db, refCategories, func() ([]Category, error) {
+	return cachedRef(ctx, refCategories, func() ([]Category, error) {
 		var cats []Category
 		if err := db.NewSelect().Model(&cats).OrderExpr("complete_name, id").Scan(ctx); err != nil {
 			return nil, fmt.Errorf("models: shop categories: %w", err)

@@ -89,7 +89,7 @@ func ShopProduct(ctx context.Context, db bun.IDB, templateID int64) (*ShopProduc
 	if err != nil {
 		return nil, err
 	}
-	views, err := cachedByID(ctx, db, refProducts, []int64{templateID}, func(ids []int64) (map[int64]*ShopProductView, error) {
+	views, err := cachedByID(ctx, refProducts, []int64{templateID}, func(ids []int64) (map[int64]*ShopProductView, error) {
 		v, err := loadShopProduct(ctx, db, co, ids[0])
 		if err != nil {
 			return nil, err
