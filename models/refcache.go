@@ -99,12 +99,8 @@ func cachedRef[T any](ctx context.Context, key string, load func() (T, error)) (
 	}
 	now := c.now()
 	c.mu.Lock()
-	e := c.entries[key]
-	if e == nil {
-		e = &refEntry{}
-		c.entries[key] = e
-	}
-	if e.val != nil && now.Sub(e.loadedAt) < c.ttl {
+	e := c.entry(key, now)
+	if e.val != nil {
 		v := e.val.(T)
 		c.mu.Unlock()
 		return v, nil
@@ -136,14 +132,7 @@ func cachedByID[V any](ctx context.Context, key string, ids []int64, load func(i
 	out := make(map[int64]V, len(ids))
 	var missing []int64
 	c.mu.Lock()
-	e := c.entries[key]
-	if e == nil {
-		e = &refEntry{}
-		c.entries[key] = e
-	}
-	if e.val != nil && now.Sub(e.loadedAt) >= c.ttl {
-		e.val = nil
-	}
+	e := c.entry(key, now)
 	m, _ := e.val.(map[int64]V)
 	for _, id := range ids {
 		if v, ok := m[id]; ok {
@@ -188,17 +177,28 @@ func (c *RefCache) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.C
 // AfterQuery implements bun.QueryHook: a statement that writes to a cached
 // table drops the entries built from it.
 func (c *RefCache) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
-	q := ev.Query
-	if readOnlyStatement(q) || !mentionsRefTable(q) {
+	if !mentionsRefTable(ev.Query) {
 		return
 	}
-	for _, m := range writeTarget.FindAllStringSubmatch(q, -1) {
+	for _, written := range writtenTables(ev.Query) {
 		for _, t := range refTables {
-			if strings.EqualFold(m[2], t.table) {
+			if strings.EqualFold(written, t.table) {
 				c.invalidate(t.entries...)
 			}
 		}
 	}
+}
+
+// writtenTables lists the tables statement q writes to.
+func writtenTables(q string) []string {
+	if readOnlyStatement(q) {
+		return nil
+	}
+	var out []string
+	for _, m := range writeTarget.FindAllStringSubmatch(q, -1) {
+		out = append(out, m[2])
+	}
+	return out
 }
 
 // mentionsRefTable is a quick test before the regular expression: most
@@ -217,15 +217,26 @@ func mentionsRefTable(q string) bool {
 // a string literal) only drops entries for nothing.
 var writeTarget = regexp.MustCompile(`(?i)\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?("?)([a-z_][a-z0-9_]*)("?)`)
 
+// entry returns the entry key, its value dropped when older than the time
+// to live. Call with c.mu held.
+func (c *RefCache) entry(key string, now time.Time) *refEntry {
+	e := c.entries[key]
+	if e == nil {
+		e = &refEntry{}
+		c.entries[key] = e
+	}
+	if e.val != nil && now.Sub(e.loadedAt) >= c.ttl {
+		e.val = nil
+	}
+	return e
+}
+
 func (c *RefCache) invalidate(keys ...string) {
-	until := c.now().Add(c.grace)
+	now := c.now()
+	until := now.Add(c.grace)
 	c.mu.Lock()
 	for _, k := range keys {
-		e := c.entries[k]
-		if e == nil {
-			e = &refEntry{}
-			c.entries[k] = e
-		}
+		e := c.entry(k, now)
 		e.gen++
 		e.val = nil
 		e.bypassUntil = until

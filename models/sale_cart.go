@@ -70,30 +70,40 @@ func ParseCartQuantity(s string, min, max int) (int, error) {
 
 // lockCart finds the owner's open cart and locks it; nil when there is none.
 func lockCart(ctx context.Context, tx bun.IDB, owner CartOwner) (*SaleOrder, error) {
+	o, err := findCart(ctx, tx, owner, " FOR UPDATE")
+	if o != nil {
+		o.remember()
+	}
+	return o, err
+}
+
+// findCart reads the owner's open cart (with suffix, " FOR UPDATE" to lock
+// it); nil when there is none. The cart in the session wins; a signed-in
+// shopper's own latest cart is the fallback.
+func findCart(ctx context.Context, db bun.IDB, owner CartOwner, suffix string) (*SaleOrder, error) {
 	o := new(SaleOrder)
 	const open = " FROM sale_orders WHERE state = 'draft' AND origin = 'website' AND placed_at IS NULL AND "
-	cols := "SELECT " + columnsOf[SaleOrder](tx, "")
+	cols := "SELECT " + columnsOf[SaleOrder](db, "")
 	var err error
 	switch {
 	case owner.CartID != 0 && owner.UserID != nil:
-		err = queryPreparedOne(ctx, tx, cols+open+"id = $1 AND (user_id IS NULL OR user_id = $2) FOR UPDATE", []any{owner.CartID, *owner.UserID}, o)
+		err = queryPreparedOne(ctx, db, cols+open+"id = $1 AND (user_id IS NULL OR user_id = $2)"+suffix, []any{owner.CartID, *owner.UserID}, o)
 	case owner.CartID != 0:
-		err = queryPreparedOne(ctx, tx, cols+open+"id = $1 AND user_id IS NULL FOR UPDATE", []any{owner.CartID}, o)
+		err = queryPreparedOne(ctx, db, cols+open+"id = $1 AND user_id IS NULL"+suffix, []any{owner.CartID}, o)
 	case owner.UserID != nil:
-		err = queryPreparedOne(ctx, tx, cols+open+"user_id = $1 ORDER BY id DESC LIMIT 1 FOR UPDATE", []any{*owner.UserID}, o)
+		err = queryPreparedOne(ctx, db, cols+open+"user_id = $1 ORDER BY id DESC LIMIT 1"+suffix, []any{*owner.UserID}, o)
 	default:
 		return nil, nil
 	}
 	if isNoRows(err) {
 		if owner.CartID != 0 && owner.UserID != nil {
-			return lockCart(ctx, tx, CartOwner{UserID: owner.UserID})
+			return findCart(ctx, db, CartOwner{UserID: owner.UserID}, suffix)
 		}
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("models: lock cart: %w", err)
+		return nil, fmt.Errorf("models: find cart: %w", err)
 	}
-	o.remember()
 	return o, nil
 }
 
@@ -111,13 +121,13 @@ func newCart(ctx context.Context, tx bun.IDB, co *Company, owner CartOwner) (*Sa
 	return o, nil
 }
 
-// freeStockSQL is the free quantity of variant ? in warehouse ?'s internal
-// locations.
+// freeStockSQL is the free quantity of variant $2 in warehouse $1's
+// internal locations.
 const freeStockSQL = `
 		SELECT coalesce(sum(q.quantity - q.reserved_quantity), 0) FROM stock_quants q
 		JOIN stock_locations l ON l.id = q.location_id AND l.usage = 'internal'
-		JOIN warehouses w ON w.id = ? JOIN stock_locations wv ON wv.id = w.view_location_id
-		WHERE q.variant_id = ? AND starts_with(l.complete_name, wv.complete_name || '/')`
+		JOIN warehouses w ON w.id = $1 JOIN stock_locations wv ON wv.id = w.view_location_id
+		WHERE q.variant_id = $2 AND starts_with(l.complete_name, wv.complete_name || '/')`
 
 // capsToStock reports whether a cart line of v must stay within the free
 // stock: storable goods, unless the company sells beyond stock.
@@ -133,7 +143,7 @@ func capToStock(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, v va
 		return want, "", nil
 	}
 	var free decimal.Decimal
-	if err := tx.NewRaw(freeStockSQL, *o.WarehouseID, v.ID).Scan(ctx, &free); err != nil {
+	if err := queryPreparedOne(ctx, tx, freeStockSQL, []any{*o.WarehouseID, v.ID}, &free); err != nil {
 		return decimal.Zero, "", fmt.Errorf("models: free stock: %w", err)
 	}
 	allowed, notice := capQuantity(v, want, &free)
@@ -164,13 +174,9 @@ func cartLineStock(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, v
 		warehouseID = *o.WarehouseID
 	}
 	err := queryPreparedOne(ctx, tx, `
-		SELECT (SELECT quantity FROM sale_order_lines WHERE order_id = $1 AND variant_id = $2 AND kind = 'product'),
-		       CASE WHEN $3::boolean THEN (
-		           SELECT coalesce(sum(q.quantity - q.reserved_quantity), 0) FROM stock_quants q
-		           JOIN stock_locations l ON l.id = q.location_id AND l.usage = 'internal'
-		           JOIN warehouses w ON w.id = $4 JOIN stock_locations wv ON wv.id = w.view_location_id
-		           WHERE q.variant_id = $2 AND starts_with(l.complete_name, wv.complete_name || '/')) END`,
-		[]any{o.ID, v.ID, caps, warehouseID}, &current, &free)
+		SELECT (SELECT quantity FROM sale_order_lines WHERE order_id = $4 AND variant_id = $2 AND kind = 'product'),
+		       CASE WHEN $3::boolean THEN (`+freeStockSQL+`) END`,
+		[]any{warehouseID, v.ID, caps, o.ID}, &current, &free)
 	if err != nil {
 		return decimal.Zero, nil, fmt.Errorf("models: cart line: %w", err)
 	}
@@ -327,28 +333,9 @@ func RemoveCartLine(ctx context.Context, db *bun.DB, owner CartOwner, lineID int
 // GetCart returns the shopper's open cart with its lines, or nil when there
 // is none. It does not write anything.
 func GetCart(ctx context.Context, db bun.IDB, owner CartOwner) (*SaleOrder, error) {
-	o := new(SaleOrder)
-	const open = " FROM sale_orders WHERE state = 'draft' AND origin = 'website' AND placed_at IS NULL AND "
-	cols := "SELECT " + columnsOf[SaleOrder](db, "")
-	var err error
-	switch {
-	case owner.CartID != 0 && owner.UserID != nil:
-		err = queryPreparedOne(ctx, db, cols+open+"id = $1 AND (user_id IS NULL OR user_id = $2)", []any{owner.CartID, *owner.UserID}, o)
-	case owner.CartID != 0:
-		err = queryPreparedOne(ctx, db, cols+open+"id = $1 AND user_id IS NULL", []any{owner.CartID}, o)
-	case owner.UserID != nil:
-		err = queryPreparedOne(ctx, db, cols+open+"user_id = $1 ORDER BY id DESC LIMIT 1", []any{*owner.UserID}, o)
-	default:
-		return nil, nil
-	}
-	if isNoRows(err) {
-		if owner.CartID != 0 && owner.UserID != nil {
-			return GetCart(ctx, db, CartOwner{UserID: owner.UserID})
-		}
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("models: get cart: %w", err)
+	o, err := findCart(ctx, db, owner, "")
+	if err != nil || o == nil {
+		return nil, err
 	}
 	if err := loadOrderLines(ctx, db, o); err != nil {
 		return nil, err
