@@ -165,8 +165,8 @@ func (h *Handler) logIn(ctx context.Context, u *models.User) error {
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	h.sessions.Put(ctx, sessionUserID, u.ID)
-	h.sessions.Put(ctx, sessionUserVersion, u.SessionVersion)
+	h.putSession(ctx, sessionUserID, u.ID)
+	h.putSession(ctx, sessionUserVersion, u.SessionVersion)
 	return nil
 }
 

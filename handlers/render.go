@@ -58,8 +58,8 @@ func hasSession(c echo.Context) bool { return c.Get(ctxHasSession) == true }
 // flash stores a message for the next page the user sees.
 func (h *Handler) flash(c echo.Context, kind, message string) {
 	ctx := c.Request().Context()
-	h.sessions.Put(ctx, "flash_kind", kind)
-	h.sessions.Put(ctx, "flash_message", message)
+	h.putSession(ctx, "flash_kind", kind)
+	h.putSession(ctx, "flash_message", message)
 }
 
 // redirect answers a form post with 303 See Other (post/redirect/get); for

@@ -37,7 +37,7 @@ func (h *Handler) saveScanCount(c echo.Context, cnt models.ScanCount) error {
 	if err != nil {
 		return err
 	}
-	h.sessions.Put(c.Request().Context(), sessionScanCount, string(b))
+	h.putSession(c.Request().Context(), sessionScanCount, string(b))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"time"
@@ -36,6 +37,16 @@ const (
 	sessionTouchEvery = time.Hour
 	sessionSeenAt     = "seen_at"
 )
+
+// putSession stores v under key in the request's session. A session's
+// first value also notes the activity, so that the next request does not
+// write the session again only to note it.
+func (h *Handler) putSession(ctx context.Context, key string, v any) {
+	if h.sessions.GetInt64(ctx, sessionSeenAt) == 0 {
+		h.sessions.Put(ctx, sessionSeenAt, time.Now().Unix())
+	}
+	h.sessions.Put(ctx, key, v)
+}
 
 // keepAlive ends sessions idle for longer than sessionIdleLimit and notes
 // the activity of the others, without writing the session on every request.

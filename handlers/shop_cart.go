@@ -37,7 +37,7 @@ func (h *Handler) cartOwner(c echo.Context) models.CartOwner {
 func (h *Handler) rememberCart(c echo.Context, o *models.SaleOrder) {
 	ctx := c.Request().Context()
 	if o != nil && h.sessions.GetInt64(ctx, sessionCartID) != o.ID {
-		h.sessions.Put(ctx, sessionCartID, o.ID)
+		h.putSession(ctx, sessionCartID, o.ID)
 	}
 }
 
@@ -68,7 +68,7 @@ func (h *Handler) mergeGuestCart(ctx context.Context, u *models.User) error {
 	if id == 0 {
 		h.sessions.Remove(ctx, sessionCartID)
 	} else {
-		h.sessions.Put(ctx, sessionCartID, id)
+		h.putSession(ctx, sessionCartID, id)
 	}
 	return nil
 }

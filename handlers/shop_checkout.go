@@ -490,7 +490,7 @@ func (h *Handler) CheckoutPlace(c echo.Context) error {
 func (h *Handler) afterPlace(c echo.Context, pl *models.Placement) error {
 	ctx := c.Request().Context()
 	h.sessions.Remove(ctx, sessionCartID)
-	h.sessions.Put(ctx, sessionPlacedOrderID, pl.Order.ID)
+	h.putSession(ctx, sessionPlacedOrderID, pl.Order.ID)
 	if pl.PayURL != "" {
 		return redirect(c, pl.PayURL)
 	}

@@ -27,12 +27,7 @@ type HistoryEntry struct {
 // RecordHistory adds a line to the history of the document (resModel, resID);
 // actorID 0 means the system did it.
 func RecordHistory(ctx context.Context, db bun.IDB, resModel string, resID, actorID int64, body string) error {
-	e := historyEntry(resModel, resID, actorID, body)
-	if _, err := execPrepared(ctx, db, "INSERT INTO history_entries (res_model, res_id, user_id, body) VALUES ($1, $2, $3, $4)",
-		e.ResModel, e.ResID, e.UserID, e.Body); err != nil {
-		return fmt.Errorf("models: record history of %s %d: %w", resModel, resID, err)
-	}
-	return nil
+	return RecordHistories(ctx, db, []HistoryEntry{historyEntry(resModel, resID, actorID, body)})
 }
 
 // historyEntry is a line for RecordHistories; actorID 0 means the system.
@@ -46,14 +41,50 @@ func historyEntry(resModel string, resID, actorID int64, body string) HistoryEnt
 
 // RecordHistories adds several history lines in one statement, in order:
 // an operation that changes several documents records them all at once.
+// Inside a transaction that collects its history (collectHistory), the
+// lines wait to be written with the others when it ends.
 func RecordHistories(ctx context.Context, db bun.IDB, entries []HistoryEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if _, err := db.NewInsert().Model(&entries).Exec(ctx); err != nil {
+	if b, _ := ctx.Value(historyBufferKey{}).(*historyBuffer); b != nil && b.open {
+		b.entries = append(b.entries, entries...)
+		return nil
+	}
+	models, ids, users, bodies := make([]string, len(entries)), make([]int64, len(entries)), make([]*int64, len(entries)), make([]string, len(entries))
+	for i, e := range entries {
+		models[i], ids[i], users[i], bodies[i] = e.ResModel, e.ResID, e.UserID, e.Body
+	}
+	if _, err := execPrepared(ctx, db, `INSERT INTO history_entries (res_model, res_id, user_id, body)
+		SELECT m, r, u, b FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) WITH ORDINALITY AS e(m, r, u, b, n) ORDER BY n`,
+		models, ids, users, bodies); err != nil {
 		return fmt.Errorf("models: record history of %s %d: %w", entries[0].ResModel, entries[0].ResID, err)
 	}
 	return nil
+}
+
+// historyBuffer holds the history lines of a transaction until it ends.
+type historyBuffer struct {
+	entries []HistoryEntry
+	open    bool
+}
+
+type historyBufferKey struct{}
+
+// collectHistory makes RecordHistory calls under the returned context wait
+// in a buffer while it is open; flush writes them in one statement.
+func collectHistory(ctx context.Context) (context.Context, *historyBuffer) {
+	b := new(historyBuffer)
+	return context.WithValue(ctx, historyBufferKey{}, b), b
+}
+
+// start empties the buffer and opens it (at each attempt of a transaction).
+func (b *historyBuffer) start() { b.entries, b.open = nil, true }
+
+// flush closes the buffer and writes its lines with tx.
+func (b *historyBuffer) flush(ctx context.Context, tx bun.IDB) error {
+	b.open = false
+	return RecordHistories(ctx, tx, b.entries)
 }
 
 // History returns the history of a document, newest first.

@@ -238,9 +238,7 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		return nil, err
 	}
 	var out *PaymentTransaction
-	ctx, later := withReserveLater(ctx)
-	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		later.ids = nil
+	err = runConfirmingTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		// The order first, as placing and confirming do.
 		o := new(SaleOrder)
 		if err := queryPreparedOne(ctx, tx, "SELECT "+columnsOf[SaleOrder](tx, "")+
@@ -301,9 +299,6 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		}
 		return nil
 	})
-	if err == nil {
-		reserveConfirmed(ctx, db, later, actorID)
-	}
 	return out, wrapErr(err, "update payment")
 }
 

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -148,4 +149,36 @@ func columnsOf[T any](db bun.IDB, alias string) string {
 	s := strings.Join(cols, ", ")
 	columnLists.Store(key, s)
 	return s
+}
+
+// decodeRows decodes rows that PostgreSQL aggregated as a JSON array of
+// arrays (json_agg(json_build_array(columns...)), the columns in
+// columnsOf[T] order) into models, so that a parent and its children come
+// in one round trip. Each value is decoded by its field's type (numbers
+// into decimals exactly, timestamps, arrays, NULL into nil pointers).
+func decodeRows[T any](db bun.IDB, data []byte) ([]*T, error) {
+	var rows [][]json.RawMessage
+	if err := json.Unmarshal(data, &rows); err != nil {
+		return nil, err
+	}
+	_, bdb := underlying(db)
+	fields := bdb.Table(reflect.TypeFor[T]()).Fields
+	out := make([]*T, len(rows))
+	for i, r := range rows {
+		if len(r) != len(fields) {
+			return nil, fmt.Errorf("row %d has %d values for %d columns", i, len(r), len(fields))
+		}
+		m := new(T)
+		v := reflect.ValueOf(m).Elem()
+		for j, f := range fields {
+			if string(r[j]) == "null" {
+				continue
+			}
+			if err := json.Unmarshal(r[j], f.Value(v).Addr().Interface()); err != nil {
+				return nil, fmt.Errorf("column %s: %w", f.Name, err)
+			}
+		}
+		out[i] = m
+	}
+	return out, nil
 }

@@ -45,6 +45,8 @@ const (
 	refVariants   = "variants" // map[int64]variantPrice, filled variant by variant
 	refCategories = "categories"
 	refProducts   = "products" // map[int64]*ShopProductView without stock, by template
+	// map[int64][]deliveryPlanRow: a warehouse's delivery steps, by warehouse
+	refDeliveryPlans = "delivery_plans"
 )
 
 var refTables = []struct {
@@ -64,6 +66,9 @@ var refTables = []struct {
 	{"product_attributes", []string{refVariants, refProducts}},
 	{"product_images", []string{refProducts}},
 	{"product_categories", []string{refCategories, refProducts}},
+	{"warehouses", []string{refDeliveryPlans}},
+	{"picking_types", []string{refDeliveryPlans}},
+	{"stock_locations", []string{refDeliveryPlans}},
 }
 
 // NewRefCache returns a cache of db's reference data and installs the

@@ -81,19 +81,26 @@ func lockCart(ctx context.Context, tx bun.IDB, owner CartOwner) (*SaleOrder, err
 // it); nil when there is none. The cart in the session wins; a signed-in
 // shopper's own latest cart is the fallback.
 func findCart(ctx context.Context, db bun.IDB, owner CartOwner, suffix string) (*SaleOrder, error) {
-	o := new(SaleOrder)
-	const open = " FROM sale_orders WHERE state = 'draft' AND origin = 'website' AND placed_at IS NULL AND "
-	cols := "SELECT " + columnsOf[SaleOrder](db, "")
-	var err error
+	const open = "state = 'draft' AND origin = 'website' AND placed_at IS NULL AND "
+	var where string
+	var args []any
 	switch {
 	case owner.CartID != 0 && owner.UserID != nil:
-		err = queryPreparedOne(ctx, db, cols+open+"id = $1 AND (user_id IS NULL OR user_id = $2)"+suffix, []any{owner.CartID, *owner.UserID}, o)
+		where, args = open+"id = $1 AND (user_id IS NULL OR user_id = $2)", []any{owner.CartID, *owner.UserID}
 	case owner.CartID != 0:
-		err = queryPreparedOne(ctx, db, cols+open+"id = $1 AND user_id IS NULL"+suffix, []any{owner.CartID}, o)
+		where, args = open+"id = $1 AND user_id IS NULL", []any{owner.CartID}
 	case owner.UserID != nil:
-		err = queryPreparedOne(ctx, db, cols+open+"user_id = $1 ORDER BY id DESC LIMIT 1"+suffix, []any{*owner.UserID}, o)
+		where, args = open+"user_id = $1 ORDER BY id DESC LIMIT 1", []any{*owner.UserID}
 	default:
 		return nil, nil
+	}
+	var o *SaleOrder
+	var err error
+	if suffix == "" { // a plain read takes the lines along
+		o, err = queryOrderWithLines(ctx, db, where, args...)
+	} else {
+		o = new(SaleOrder)
+		err = queryPreparedOne(ctx, db, "SELECT "+columnsOf[SaleOrder](db, "")+" FROM sale_orders WHERE "+where+suffix, args, o)
 	}
 	if isNoRows(err) {
 		if owner.CartID != 0 && owner.UserID != nil {
@@ -235,8 +242,10 @@ func AddToCart(ctx context.Context, db *bun.DB, owner CartOwner, variantID int64
 			if current.IsZero() {
 				return &Error{Code: ECONFLICT, Message: notice}
 			}
-		} else if err := setLineQuantity(ctx, tx, o.ID, v, allowed); err != nil {
+		} else if o.Lines, err = setLineQuantity(ctx, tx, o.ID, v, allowed); err != nil {
 			return err
+		} else {
+			o.linesCurrent = true
 		}
 		notices, err := recomputeOrder(ctx, tx, co, o)
 		cart.Notices = append(cart.Notices, notices...)
@@ -248,17 +257,28 @@ func AddToCart(ctx context.Context, db *bun.DB, owner CartOwner, variantID int64
 	return cart, nil
 }
 
-func setLineQuantity(ctx context.Context, tx bun.IDB, orderID int64, v variantPrice, qty decimal.Decimal) error {
-	_, err := execPrepared(ctx, tx, `
-		INSERT INTO sale_order_lines (order_id, sequence, kind, variant_id, description, quantity, price_unit, tax_ids)
-		VALUES ($1, (SELECT coalesce(max(sequence), 0) + 1 FROM sale_order_lines WHERE order_id = $1 AND kind = 'product'), 'product', $2, $3, $4::text::numeric, $5::text::numeric, $6)
-		ON CONFLICT (order_id, variant_id) WHERE kind = 'product'
-		DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()`,
-		orderID, v.ID, v.Name, qty.String(), v.Price.String(), nonNil(v.TaxIDs))
+// setLineQuantity sets the quantity of v's line in the order (adding the
+// line when there is none) and returns the order's lines as they now are,
+// in the same round trip.
+func setLineQuantity(ctx context.Context, tx bun.IDB, orderID int64, v variantPrice, qty decimal.Decimal) ([]*SaleOrderLine, error) {
+	cols := columnsOf[SaleOrderLine](tx, "")
+	var lines []*SaleOrderLine
+	err := queryPrepared(ctx, tx, `
+		WITH up AS (
+			INSERT INTO sale_order_lines (order_id, sequence, kind, variant_id, description, quantity, price_unit, tax_ids)
+			VALUES ($1, (SELECT coalesce(max(sequence), 0) + 1 FROM sale_order_lines WHERE order_id = $1 AND kind = 'product'), 'product', $2, $3, $4::text::numeric, $5::text::numeric, $6)
+			ON CONFLICT (order_id, variant_id) WHERE kind = 'product'
+			DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()
+			RETURNING `+cols+`)
+		SELECT `+cols+` FROM up
+		UNION ALL
+		SELECT `+cols+` FROM sale_order_lines WHERE order_id = $1 AND id NOT IN (SELECT id FROM up)
+		ORDER BY sequence, id`,
+		[]any{orderID, v.ID, v.Name, qty.String(), v.Price.String(), nonNil(v.TaxIDs)}, &lines)
 	if err != nil {
-		return fmt.Errorf("models: set cart line: %w", err)
+		return nil, fmt.Errorf("models: set cart line: %w", err)
 	}
-	return nil
+	return lines, nil
 }
 
 // SetCartQuantity changes a cart line's quantity (0 removes the line),
@@ -309,7 +329,8 @@ func SetCartQuantity(ctx context.Context, db *bun.DB, owner CartOwner, lineID in
 			if allowed.IsZero() {
 				_, err = tx.NewDelete().Model((*SaleOrderLine)(nil)).Where("id = ?", lineID).Exec(ctx)
 			} else {
-				err = setLineQuantity(ctx, tx, o.ID, vs[variantID], allowed)
+				o.Lines, err = setLineQuantity(ctx, tx, o.ID, vs[variantID], allowed)
+				o.linesCurrent = err == nil
 			}
 			if err != nil {
 				return err
@@ -333,14 +354,7 @@ func RemoveCartLine(ctx context.Context, db *bun.DB, owner CartOwner, lineID int
 // GetCart returns the shopper's open cart with its lines, or nil when there
 // is none. It does not write anything.
 func GetCart(ctx context.Context, db bun.IDB, owner CartOwner) (*SaleOrder, error) {
-	o, err := findCart(ctx, db, owner, "")
-	if err != nil || o == nil {
-		return nil, err
-	}
-	if err := loadOrderLines(ctx, db, o); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return findCart(ctx, db, owner, "")
 }
 
 // MergeCartOnLogin moves a guest's cart into the customer's open cart when
@@ -400,7 +414,7 @@ func MergeCartOnLogin(ctx context.Context, db *bun.DB, guestCartID int64, user *
 				return err
 			}
 			if allowed.GreaterThan(current) {
-				if err := setLineQuantity(ctx, tx, mine.ID, vs[*l.VariantID], allowed); err != nil {
+				if _, err := setLineQuantity(ctx, tx, mine.ID, vs[*l.VariantID], allowed); err != nil {
 					return err
 				}
 			}

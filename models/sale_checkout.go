@@ -331,6 +331,13 @@ func PreviewOrderCarrier(ctx context.Context, db bun.IDB, o *SaleOrder, carrierI
 	}
 	cp := *o
 	cp.CarrierID, cp.Lines = &c.ID, nil
+	if o.Lines != nil { // read with the order: priced as they are, on copies (pricing changes them)
+		cp.Lines, cp.linesCurrent = make([]*SaleOrderLine, len(o.Lines)), true
+		for i, l := range o.Lines {
+			cl := *l
+			cp.Lines[i] = &cl
+		}
+	}
 	notices, err := priceOrder(ctx, db, co, &cp, false)
 	if err != nil {
 		return nil, wrapOp(err, "preview shipping")

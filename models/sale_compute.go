@@ -264,8 +264,10 @@ func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) 
 // memory (a preview).
 func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save bool) ([]string, error) {
 	var notices []string
-	if err := loadOrderLines(ctx, tx, o); err != nil {
-		return nil, err
+	if !o.linesCurrent {
+		if err := loadOrderLines(ctx, tx, o); err != nil {
+			return nil, err
+		}
 	}
 	p := &orderPricing{co: co, cur: co.Currency()}
 	var products, oldDerived []*SaleOrderLine

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,13 +12,9 @@ import (
 
 // GetOrder returns an order with its lines, or ENOTFOUND.
 func GetOrder(ctx context.Context, db bun.IDB, id int64) (*SaleOrder, error) {
-	o := new(SaleOrder)
-	err := queryPreparedOne(ctx, db, "SELECT "+columnsOf[SaleOrder](db, "")+" FROM sale_orders WHERE id = $1", []any{id}, o)
+	o, err := queryOrderWithLines(ctx, db, "id = $1", id)
 	if err != nil {
 		return nil, notFound(err, "The order")
-	}
-	if err := loadOrderLines(ctx, db, o); err != nil {
-		return nil, err
 	}
 	return o, nil
 }
@@ -31,6 +28,36 @@ func loadOrderLines(ctx context.Context, db bun.IDB, o *SaleOrder) error {
 		return fmt.Errorf("models: order lines: %w", err)
 	}
 	return nil
+}
+
+// orderWithLines is an order and its lines read in one statement: the lines
+// come as one JSON array of arrays (columns in columnsOf order).
+type orderWithLines struct {
+	SaleOrder `bun:",extend"`
+
+	LinesJSON []byte `bun:"lines_json,scanonly"`
+}
+
+// queryOrderWithLines reads the first order matching where (a condition
+// on sale_orders with $n placeholders; it may end with ORDER BY/LIMIT) with
+// its lines, in one round trip; sql.ErrNoRows when none. It does not lock:
+// a locking read must read the lines after the lock (lockOrder, then
+// loadOrderLines), or it could miss lines written by the transaction it
+// waited for.
+func queryOrderWithLines(ctx context.Context, db bun.IDB, where string, args ...any) (*SaleOrder, error) {
+	var row orderWithLines
+	q := "SELECT " + columnsOf[SaleOrder](db, "so") + ", (SELECT coalesce(json_agg(json_build_array(" + columnsOf[SaleOrderLine](db, "sol") +
+		") ORDER BY sol.sequence, sol.id), '[]') FROM sale_order_lines sol WHERE sol.order_id = so.id) AS lines_json FROM sale_orders so WHERE " + where
+	if err := queryPreparedOne(ctx, db, q, args, &row); err != nil {
+		return nil, err
+	}
+	o := &row.SaleOrder
+	lines, err := decodeRows[SaleOrderLine](db, row.LinesJSON)
+	if err != nil {
+		return nil, fmt.Errorf("models: order lines: %w", err)
+	}
+	o.Lines = lines
+	return o, nil
 }
 
 // GetOrderByName returns the order numbered name (S00042), or ENOTFOUND.
@@ -117,9 +144,7 @@ func ConfirmOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sal
 		return nil, err
 	}
 	var out *SaleOrder
-	ctx, later := withReserveLater(ctx)
-	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		later.ids = nil
+	err = runConfirmingTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		o, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
@@ -127,33 +152,72 @@ func ConfirmOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sal
 		out = o
 		return confirmOrderTx(ctx, tx, co, o, actorID)
 	})
-	if err == nil {
-		reserveConfirmed(ctx, db, later, actorID)
-	}
 	return out, wrapErr(err, "confirm order")
 }
 
 // reservations collects the first transfers of the orders a transaction
-// confirms, to reserve them once it has committed.
-type reservations struct{ ids []int64 }
+// confirms, to reserve them at the end of that transaction (or, deferred,
+// once it has committed).
+type reservations struct {
+	ids      []int64
+	deferred bool
+}
 
 type reserveLaterKey struct{}
-
-func withReserveLater(ctx context.Context) (context.Context, *reservations) {
-	r := new(reservations)
-	return context.WithValue(ctx, reserveLaterKey{}, r), r
-}
 
 func reserveLater(ctx context.Context) *reservations {
 	r, _ := ctx.Value(reserveLaterKey{}).(*reservations)
 	return r
 }
 
-// reserveConfirmed reserves the transfers confirmed orders created, each in
-// its own short transaction. A failure leaves the transfer waiting: the
-// scheduled check availability reserves it later, and the order stays
-// confirmed either way.
-func reserveConfirmed(ctx context.Context, db *bun.DB, r *reservations, actorID int64) {
+// reserveError is a failure to reserve a confirmed order's delivery.
+type reserveError struct{ err error }
+
+func (e *reserveError) Error() string { return e.err.Error() }
+func (e *reserveError) Unwrap() error { return e.err }
+
+// runConfirmingTx runs fn in a stock transaction (retried on deadlocks and
+// serialization failures) and reserves the deliveries of the orders fn
+// confirms last in the same transaction, so that the quants stay locked
+// only until its commit and a web order pays one commit, not two. The
+// history fn records is written in one statement at its end. Should
+// reserving fail otherwise, fn runs again without reserving and the
+// deliveries are reserved after the commit, each in its own transaction;
+// a failure there leaves the delivery waiting for the scheduled
+// availability check. The order is confirmed either way.
+func runConfirmingTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
+	r := new(reservations)
+	ctx = context.WithValue(ctx, reserveLaterKey{}, r)
+	ctx, history := collectHistory(ctx)
+	run := func() error {
+		return runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
+			r.ids = nil
+			history.start()
+			err := fn(ctx, tx)
+			if err == nil {
+				err = history.flush(ctx, tx)
+			}
+			history.open = false
+			if err != nil || r.deferred {
+				return err
+			}
+			for _, id := range r.ids {
+				if err := reserveNewPicking(ctx, tx, id); err != nil {
+					return &reserveError{err}
+				}
+			}
+			return nil
+		})
+	}
+	err := run()
+	if rerr := (*reserveError)(nil); errors.As(err, &rerr) && !isRetryable(err) {
+		slog.Default().Error("reserve a confirmed order's delivery; confirming without reserving", "error", err)
+		r.deferred = true
+		err = run()
+	}
+	if err != nil || !r.deferred {
+		return err
+	}
 	for _, id := range r.ids {
 		if err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 			_, err := reservePickingMoves(ctx, tx, id)
@@ -162,6 +226,7 @@ func reserveConfirmed(ctx context.Context, db *bun.DB, r *reservations, actorID 
 			slog.Default().Error("reserve a confirmed order's delivery", "picking_id", id, "error", err)
 		}
 	}
+	return nil
 }
 
 func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {

@@ -43,9 +43,7 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, a
 		return nil, err
 	}
 	out := &Placement{}
-	ctx, later := withReserveLater(ctx)
-	err = runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		later.ids = nil
+	err = runConfirmingTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		o, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
 			return err
@@ -99,7 +97,6 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, a
 	if err != nil {
 		return nil, wrapErr(err, "place order")
 	}
-	reserveConfirmed(ctx, db, later, actorID)
 	if t := out.Transaction; t != nil && t.State == TxDraft {
 		out.PayURL = paymentMethods[t.Provider.Code].PayURL(t)
 	}
@@ -124,6 +121,12 @@ func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, 
 			p.Add(field, msg)
 		}
 	}
+	// The lines, read once under the order's lock, serve the check and
+	// the pricing below.
+	if err := loadOrderLines(ctx, tx, o); err != nil {
+		return nil, err
+	}
+	o.linesCurrent = true
 	needsShipping, err := orderNeedsShipping(ctx, tx, o)
 	if err != nil {
 		return nil, err

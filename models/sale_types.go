@@ -93,6 +93,9 @@ type SaleOrder struct {
 	// lockCart, so that recomputing writes the order only when they or the
 	// totals changed; nil when unknown (then it always writes).
 	stored *storedChoices `bun:"-"`
+	// linesCurrent says that Lines were read after the order was locked (or
+	// in the same read), so that pricing need not read them again.
+	linesCurrent bool `bun:"-"`
 }
 
 // Number is the order's number, or "Cart" before a cart is placed.

@@ -203,16 +203,21 @@ type deliveryPlanRow struct {
 // loadDeliveryPlan reads, in one query, the warehouse's delivery steps with
 // their operation types and locations (1: ship; 2: pick + ship; 3: pick +
 // pack + ship), first step first.
+// The rows come through the reference cache: they are shared, read only.
 func loadDeliveryPlan(ctx context.Context, db bun.IDB, warehouseID int64) ([]deliveryStep, error) {
-	var rows []deliveryPlanRow
-	err := queryPrepared(ctx, db, "SELECT "+columnsOf[PickingType](db, "pty")+`, wh.delivery_steps, wh.stock_location_id, wh.pack_location_id, wh.output_location_id,
-			(SELECT c.id FROM stock_locations c WHERE c.usage = $2 AND c.warehouse_id IS NULL ORDER BY c.id LIMIT 1) AS customer_location_id
-		FROM picking_types AS pty JOIN warehouses AS wh ON wh.id = pty.warehouse_id
-		WHERE pty.warehouse_id = $1 AND pty.kind = ANY($3)`,
-		[]any{warehouseID, UsageCustomer, []string{KindPick, KindPack, KindDelivery}}, &rows)
+	plans, err := cachedByID(ctx, refDeliveryPlans, []int64{warehouseID}, func(ids []int64) (map[int64][]deliveryPlanRow, error) {
+		var rows []deliveryPlanRow
+		err := queryPrepared(ctx, db, "SELECT "+columnsOf[PickingType](db, "pty")+`, wh.delivery_steps, wh.stock_location_id, wh.pack_location_id, wh.output_location_id,
+				(SELECT c.id FROM stock_locations c WHERE c.usage = $2 AND c.warehouse_id IS NULL ORDER BY c.id LIMIT 1) AS customer_location_id
+			FROM picking_types AS pty JOIN warehouses AS wh ON wh.id = pty.warehouse_id
+			WHERE pty.warehouse_id = $1 AND pty.kind = ANY($3)`,
+			[]any{ids[0], UsageCustomer, []string{KindPick, KindPack, KindDelivery}}, &rows)
+		return map[int64][]deliveryPlanRow{ids[0]: rows}, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("models: delivery plan: %w", err)
 	}
+	rows := plans[warehouseID]
 	if len(rows) == 0 {
 		return nil, Errorf(ENOTFOUND, "The warehouse was not found.")
 	}

@@ -111,9 +111,24 @@ func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
 // reservePickingMoves reserves the moves of a transfer (see
 // reserveMovesWhere), through a prepared statement.
 func reservePickingMoves(ctx context.Context, tx bun.IDB, pickingID int64) (map[int64]pickingState, error) {
+	return reservePicking(ctx, tx, pickingID, false)
+}
+
+// reserveNewPicking reserves the moves of a transfer created in the same
+// transaction: nothing can have reserved for them yet, so what they hold
+// is not read.
+func reserveNewPicking(ctx context.Context, tx bun.IDB, pickingID int64) error {
+	_, err := reservePicking(ctx, tx, pickingID, true)
+	return err
+}
+
+func reservePicking(ctx context.Context, tx bun.IDB, pickingID int64, isNew bool) (map[int64]pickingState, error) {
 	var moves []*moveToReserve
 	if err := queryPrepared(ctx, tx, fmt.Sprintf(movesToReserveSQL, columnsOf[Move](tx, "sm"), "sm.picking_id = $1"), []any{pickingID}, &moves); err != nil || len(moves) == 0 {
 		return nil, wrapErr(err, "reserve: load moves")
+	}
+	if isNew {
+		return reserveMovesHolding(ctx, tx, moves, map[int64]decimal.Decimal{})
 	}
 	return reserveLoadedMoves(ctx, tx, moves)
 }
@@ -189,6 +204,13 @@ func reserveLoadedMoves(ctx context.Context, tx bun.IDB, moves []*moveToReserve)
 	if err != nil {
 		return nil, err
 	}
+	return reserveMovesHolding(ctx, tx, moves, reservedSoFar)
+}
+
+// reserveMovesHolding reserves the locked moves, which hold reservedSoFar
+// already (by move id).
+func reserveMovesHolding(ctx context.Context, tx bun.IDB, moves []*moveToReserve, reservedSoFar map[int64]decimal.Decimal) (map[int64]pickingState, error) {
+	var err error
 
 	// Lock the candidate quants of the stored variants, in the global order.
 	var stored, roots []int64
