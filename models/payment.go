@@ -278,8 +278,7 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		if up.CardLast4 != "" {
 			t.CardLast4 = up.CardLast4
 		}
-		if _, err := tx.NewUpdate().Model(t).Column("state", "state_message", "provider_reference", "card_last4").
-			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		if err := updatePrepared(ctx, tx, t, "updated_at = now()", []string{"state", "state_message", "provider_reference", "card_last4"}, ""); err != nil {
 			return fmt.Errorf("models: update transaction: %w", err)
 		}
 		cur := co.Currency()
@@ -365,8 +364,7 @@ func loadPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 
 // savePaymentStatus writes the order's amount paid and payment status.
 func savePaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
-	_, err := tx.NewUpdate().Model(o).Column("amount_paid", "payment_status").Set("updated_at = now()").WherePK().Exec(ctx)
-	return err
+	return updatePrepared(ctx, tx, o, "updated_at = now()", []string{"amount_paid", "payment_status"}, "")
 }
 
 // TestCardSessionID is the id of a test card payment page, as a hosted

@@ -295,7 +295,7 @@ func webhookProcessed(ctx context.Context, db bun.IDB, eventID string) (bool, er
 
 func logWebhook(ctx context.Context, db bun.IDB, e *WebhookEvent) error {
 	e.Message = clipUTF8(e.Message, 1000)
-	if _, err := db.NewInsert().Model(e).Returning("id, received_at").Exec(ctx); err != nil {
+	if err := insertPrepared(ctx, db, e); err != nil {
 		return fmt.Errorf("models: log webhook: %w", err)
 	}
 	return nil

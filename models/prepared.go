@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
 )
 
 // The statements a web order runs most often go to PostgreSQL as
@@ -181,4 +182,180 @@ func decodeRows[T any](db bun.IDB, data []byte) ([]*T, error) {
 		out[i] = m
 	}
 	return out, nil
+}
+
+var updateStatements sync.Map // "type/columns/set" -> string
+
+// updatePrepared writes columns of model (a pointer to a struct with a
+// single primary key), with extra SET expressions set (e.g. "updated_at =
+// now()"), as one prepared statement: what Bun's
+// NewUpdate().Model(m).Column(...).Set(set).WherePK() does, without parsing
+// and planning the statement anew on each call. returning, when set, names
+// a column scanned back into dest.
+func updatePrepared(ctx context.Context, db bun.IDB, model any, set string, columns []string, returning string, dest ...any) error {
+	v := reflect.ValueOf(model).Elem()
+	_, bdb := underlying(db)
+	t := bdb.Table(v.Type())
+	if len(t.PKs) != 1 {
+		return fmt.Errorf("models: update %s: one primary key needed", t.Name)
+	}
+	key := t.TypeName + "/" + strings.Join(columns, ",") + "/" + set + "/" + returning
+	args := make([]any, 0, len(columns)+1)
+	for _, c := range columns {
+		f, ok := t.FieldMap[c]
+		if !ok {
+			return fmt.Errorf("models: update %s: no column %s", t.Name, c)
+		}
+		args = append(args, fieldArg(f, v))
+	}
+	args = append(args, t.PKs[0].Value(v).Interface())
+	q, ok := updateStatements.Load(key)
+	if !ok {
+		var b strings.Builder
+		fmt.Fprintf(&b, "UPDATE %s SET ", t.SQLName)
+		for i, c := range columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s = $%d", t.FieldMap[c].SQLName, i+1)
+		}
+		if set != "" {
+			if len(columns) > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(set)
+		}
+		fmt.Fprintf(&b, " WHERE %s = $%d", t.PKs[0].SQLName, len(columns)+1)
+		if returning != "" {
+			b.WriteString(" RETURNING " + returning)
+		}
+		q, _ = updateStatements.LoadOrStore(key, b.String())
+	}
+	if returning != "" {
+		return queryPreparedOne(ctx, db, q.(string), args, dest...)
+	}
+	_, err := execPrepared(ctx, db, q.(string), args...)
+	return err
+}
+
+// fieldArg is the value of field f of struct v as a statement argument:
+// NULL for a zero value of a nullzero field, as Bun writes it.
+func fieldArg(f *schema.Field, v reflect.Value) any {
+	fv := f.Value(v)
+	if f.NullZero && f.HasZeroValue(v) {
+		return nil
+	}
+	if fv.Kind() == reflect.Pointer && fv.IsNil() {
+		return nil
+	}
+	return fv.Interface()
+}
+
+// insertPrepared inserts model (a pointer to a struct, or to a slice of
+// structs or of struct pointers) as one prepared statement, the way Bun's
+// NewInsert().Model(m) does: a nil pointer, and a zero primary key or zero
+// field with a SQL default or nullzero, are left to the database (DEFAULT)
+// and read back.
+func insertPrepared(ctx context.Context, db bun.IDB, model any) error {
+	v := reflect.ValueOf(model).Elem()
+	var rows []reflect.Value
+	if v.Kind() == reflect.Slice {
+		for i := range v.Len() {
+			rows = append(rows, reflect.Indirect(v.Index(i)))
+		}
+	} else {
+		rows = []reflect.Value{v}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, bdb := underlying(db)
+	t := bdb.Table(rows[0].Type())
+	defaulted := func(f *schema.Field, row reflect.Value) bool {
+		return f.IsPtr && f.HasNilValue(row) || f.HasZeroValue(row) && (f.NullZero || f.SQLDefault != "" || f.AutoIncrement || f.Identity)
+	}
+	var returning []*schema.Field
+	for _, f := range t.Fields {
+		for _, row := range rows {
+			if defaulted(f, row) {
+				returning = append(returning, f)
+				break
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (", t.SQLName)
+	for i, f := range t.Fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(f.SQLName))
+	}
+	b.WriteString(") VALUES ")
+	var args []any
+	for r, row := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for i, f := range t.Fields {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if defaulted(f, row) {
+				b.WriteString("DEFAULT")
+				continue
+			}
+			args = append(args, fieldArg(f, row))
+			fmt.Fprintf(&b, "$%d", len(args))
+		}
+		b.WriteByte(')')
+	}
+	if len(returning) == 0 {
+		_, err := execPrepared(ctx, db, b.String(), args...)
+		return err
+	}
+	b.WriteString(" RETURNING ")
+	for i, f := range returning {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(f.SQLName))
+	}
+	q, _ := underlying(db)
+	query := b.String()
+	res, err := q.QueryContext(ctx, query, preparedArgs(args)...)
+	if err == nil {
+		err = scanReturning(res, rows, returning)
+	}
+	tellHooks(ctx, bdb, query, args, err)
+	return err
+}
+
+// scanReturning scans the rows an INSERT returned, in the order of its
+// VALUES, into the fields of rows.
+func scanReturning(res *sql.Rows, rows []reflect.Value, fields []*schema.Field) error {
+	defer res.Close()
+	vals := make([]any, len(fields))
+	ptrs := make([]any, len(fields))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for _, row := range rows {
+		if !res.Next() {
+			if err := res.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("models: insert returned fewer rows than inserted")
+		}
+		if err := res.Scan(ptrs...); err != nil {
+			return err
+		}
+		for i, f := range fields {
+			if err := f.ScanValue(row, vals[i]); err != nil {
+				return fmt.Errorf("models: insert: scan %s: %w", f.Name, err)
+			}
+		}
+	}
+	return res.Close()
 }

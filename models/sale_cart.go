@@ -122,7 +122,7 @@ func newCart(ctx context.Context, tx bun.IDB, co *Company, owner CartOwner) (*Sa
 	o := &SaleOrder{State: OrderDraft, Origin: OriginWebsite, UserID: owner.UserID, PartnerID: owner.PartnerID,
 		WarehouseID: wh, CurrencyCode: co.CurrencyCode, PaymentStatus: PaymentNotPaid, DeliveryStatus: DeliveryNone,
 		AccessToken: newAccessToken()}
-	if _, err := tx.NewInsert().Model(o).Returning("id, date_order, created_at, updated_at").Exec(ctx); err != nil {
+	if err := insertPrepared(ctx, tx, o); err != nil {
 		return nil, fmt.Errorf("models: create cart: %w", err)
 	}
 	return o, nil

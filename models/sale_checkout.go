@@ -135,7 +135,7 @@ func SetCheckoutAddresses(ctx context.Context, db *bun.DB, owner CartOwner, in C
 			}
 		default:
 			billing = in.Billing.contact(ContactPerson, nil)
-			if _, err := tx.NewInsert().Model(billing).Exec(ctx); err != nil {
+			if err := insertPrepared(ctx, tx, billing); err != nil {
 				return fmt.Errorf("models: create contact: %w", err)
 			}
 		}
@@ -164,8 +164,7 @@ func SetCheckoutAddresses(ctx context.Context, db *bun.DB, owner CartOwner, in C
 		}
 		o.InvoicePartnerID, o.ShippingPartnerID = &billing.ID, &shipping.ID
 		// updated_at too: a cart being checked out is active (carts expire by it).
-		if _, err := tx.NewUpdate().Model(o).Column("partner_id", "invoice_partner_id", "shipping_partner_id").Set("updated_at = now()").
-			WherePK().Exec(ctx); err != nil {
+		if err := updatePrepared(ctx, tx, o, "updated_at = now()", []string{"partner_id", "invoice_partner_id", "shipping_partner_id"}, ""); err != nil {
 			return fmt.Errorf("models: set addresses: %w", err)
 		}
 		if o.CarrierID != nil { // the country may change the shipping price
@@ -212,7 +211,7 @@ func findOrAddAddress(ctx context.Context, tx bun.IDB, partnerID int64, kind str
 	if c.Email == "" {
 		c.Email = main.Email
 	}
-	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+	if err := insertPrepared(ctx, tx, c); err != nil {
 		return nil, fmt.Errorf("models: save address: %w", err)
 	}
 	return c, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -403,12 +404,8 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save
 			changed = append(changed, l)
 		}
 	}
-	if len(changed) > 0 {
-		if _, err := tx.NewUpdate().Model(&changed).
-			Column("price_unit", "tax_ids", "price_subtotal", "price_tax", "price_total").
-			Set("updated_at = now()").Bulk().Exec(ctx); err != nil {
-			return nil, fmt.Errorf("models: update order lines: %w", err)
-		}
+	if err := saveLineAmounts(ctx, tx, changed); err != nil {
+		return nil, err
 	}
 	derived := lines[len(products):]
 	if !sameDerivedLines(oldDerived, derived) {
@@ -418,7 +415,7 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save
 			}
 		}
 		if len(derived) > 0 {
-			if _, err := tx.NewInsert().Model(&derived).Exec(ctx); err != nil {
+			if err := insertPrepared(ctx, tx, &derived); err != nil {
 				return nil, fmt.Errorf("models: insert derived lines: %w", err)
 			}
 		}
@@ -427,8 +424,7 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save
 	}
 	o.Lines = lines
 	if o.stored == nil || !totalsEqual(oldTotals, o) || !sameID(o.stored.carrierID, o.CarrierID) || !sameID(o.stored.couponID, o.CouponID) {
-		if _, err := tx.NewUpdate().Model(o).Column("amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id").
-			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		if err := updatePrepared(ctx, tx, o, "updated_at = now()", []string{"amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id"}, ""); err != nil {
 			return nil, fmt.Errorf("models: update order totals: %w", err)
 		}
 		o.remember()
@@ -517,4 +513,36 @@ func sameDerivedLines(old, derived []*SaleOrderLine) bool {
 
 func totalsEqual(old [3]decimal.Decimal, o *SaleOrder) bool {
 	return old[0].Equal(o.AmountUntaxed) && old[1].Equal(o.AmountTax) && old[2].Equal(o.AmountTotal)
+}
+
+// saveLineAmounts writes the prices, taxes and amounts of lines in one
+// prepared statement.
+func saveLineAmounts(ctx context.Context, tx bun.IDB, lines []*SaleOrderLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	n := len(lines)
+	ids, taxes := make([]int64, n), make([]string, n)
+	prices, subtotals, tax, totals := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, l := range lines {
+		ids[i], prices[i], subtotals[i], tax[i], totals[i] = l.ID, l.PriceUnit.String(), l.PriceSubtotal.String(), l.PriceTax.String(), l.PriceTotal.String()
+		var b strings.Builder
+		b.WriteByte('{')
+		for j, id := range l.TaxIDs {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(id, 10))
+		}
+		b.WriteByte('}')
+		taxes[i] = b.String()
+	}
+	_, err := execPrepared(ctx, tx, `UPDATE sale_order_lines l SET price_unit = d.pu::numeric, tax_ids = d.tax::bigint[],
+			price_subtotal = d.sub::numeric, price_tax = d.tx::numeric, price_total = d.tot::numeric, updated_at = now()
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS d(id, pu, tax, sub, tx, tot)
+		WHERE l.id = d.id`, ids, prices, taxes, subtotals, tax, totals)
+	if err != nil {
+		return fmt.Errorf("models: update order lines: %w", err)
+	}
+	return nil
 }

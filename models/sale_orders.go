@@ -295,8 +295,8 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 		}
 		o.DeliveryStatus = DeliveryPending
 	}
-	if _, err := tx.NewUpdate().Model(o).Column("name", "state", "confirmed_at", "warehouse_id", "delivery_status", "amount_paid", "payment_status").
-		Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+	if err := updatePrepared(ctx, tx, o, "updated_at = now()",
+		[]string{"name", "state", "confirmed_at", "warehouse_id", "delivery_status", "amount_paid", "payment_status"}, ""); err != nil {
 		return fmt.Errorf("models: confirm order: %w", err)
 	}
 	return RecordHistories(ctx, tx, append(history, historyEntry("sale_order", o.ID, actorID, "Order confirmed.")))

@@ -70,9 +70,8 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, a
 			now := time.Now()
 			o.State, o.PlacedAt, o.DateOrder = OrderSent, &now, now
 			// Numbered (S00042) in the same statement.
-			if err := tx.NewUpdate().Model(o).Column("state", "placed_at", "date_order", "carrier_id").
-				Set("name = coalesce(name, "+orderNumberSQL+")").Set("updated_at = now()").WherePK().
-				Returning("name").Scan(ctx, &o.Name); err != nil {
+			if err := updatePrepared(ctx, tx, o, "name = coalesce(name, "+orderNumberSQL+"), updated_at = now()",
+				[]string{"state", "placed_at", "date_order", "carrier_id"}, "name", &o.Name); err != nil {
 				return fmt.Errorf("models: place order: %w", err)
 			}
 			if err := useCoupon(ctx, tx, o); err != nil {

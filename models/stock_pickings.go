@@ -153,7 +153,7 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 				moves[li].State, moves[li].ProcureMethod = StateWaiting, MakeToOrder
 			}
 		}
-		if _, err := tx.NewInsert().Model(&moves).Returning("id").Exec(ctx); err != nil {
+		if err := insertPrepared(ctx, tx, &moves); err != nil {
 			return nil, fmt.Errorf("models: insert moves: %w", err)
 		}
 		for li, m := range moves {

@@ -284,7 +284,7 @@ func reserveMovesHolding(ctx context.Context, tx bun.IDB, moves []*moveToReserve
 		return nil, err
 	}
 	if len(newLines) > 0 {
-		if _, err := tx.NewInsert().Model(&newLines).Exec(ctx); err != nil {
+		if err := insertPrepared(ctx, tx, &newLines); err != nil {
 			return nil, fmt.Errorf("models: reserve: insert move lines: %w", err)
 		}
 	}
