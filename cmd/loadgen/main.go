@@ -18,6 +18,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -36,7 +39,14 @@ func main() {
 	orders := flag.Int("orders", 0, "stop after this many orders (0: run for -duration)")
 	provider := flag.String("provider", models.ProviderTestCard, "payment provider: test_card | wire | cod")
 	dbURL := flag.String("db", "", "database URL: top up the stock of published products before the run")
+	procs := flag.Int("procs", 1, "processors the shoppers' goroutines run on (GOMAXPROCS; 0: all)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run (after the stock top-up) to this file")
 	flag.Parse()
+	if *procs > 0 {
+		// One is plenty for the shoppers, which mostly wait for the server,
+		// and spares waking a second thread for each response.
+		runtime.GOMAXPROCS(*procs)
+	}
 
 	if *dbURL != "" {
 		if err := topUp(*dbURL); err != nil {
@@ -50,6 +60,21 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("%d products, %d shoppers, provider %s\n", len(products), *shoppers, *provider)
+	// Starting up (the models package hashes a dummy password) left tens
+	// of megabytes of garbage: give them back to the OS at once rather
+	// than a page at a time in the background during the run.
+	debug.FreeOSMemory()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen: cpu profile:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
 	defer cancel()
@@ -65,8 +90,9 @@ func main() {
 	start := time.Now()
 	for range *shoppers {
 		wg.Go(func() {
+			s := shopflow.New(*base)
 			for ctx.Err() == nil && (*orders == 0 || done.Load()+failed.Load() < int64(*orders)) {
-				s := shopflow.New(*base)
+				s.Reset() // a new shopper: an empty cookie jar
 				t0 := time.Now()
 				err := s.Buy(products, *provider)
 				mu.Lock()
@@ -85,6 +111,7 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	pprof.StopCPUProfile() // a no-op without -cpuprofile
 	fmt.Printf("orders: %d completed, %d failed in %.1fs -> %.1f orders/s\n", done.Load(), failed.Load(), elapsed.Seconds(), float64(done.Load())/elapsed.Seconds())
 	perOrder := 0.0
 	if n := done.Load(); n > 0 {

@@ -4,15 +4,21 @@
 // payment" page, place the order, pay with the test card and land on the
 // order page. The load generator (cmd/loadgen) and the concurrency tests
 // drive Orderflow with it.
+//
+// A shopper costs little CPU, so that a load generator on the server's
+// machine measures the server rather than itself: each shopper keeps one
+// connection alive that it reads and writes in its own goroutine (see
+// conn), keeps its cookies in a simple jar, reuses its buffers, and scans
+// pages with plain string searches.
 package shopflow
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"slices"
@@ -27,14 +33,7 @@ const (
 	COD      = "cod"
 )
 
-var (
-	productLink  = regexp.MustCompile(`href="(/shop/product/\d+[^"]*)"`)
-	variantID    = regexp.MustCompile(`name="variant_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="variant_id"`)
-	csrfField    = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-	csrfHeader   = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([^&]+)&#34;`)
-	carrierInput = regexp.MustCompile(`<input[^>]*name="carrier_id"[^>]*>`)
-	inputValue   = regexp.MustCompile(`value="(\d+)"`)
-)
+var productLink = regexp.MustCompile(`href="(/shop/product/\d+[^"]*)"`)
 
 // Discover lists the product pages of the shop's first listing pages.
 func Discover(base string) ([]string, error) {
@@ -62,8 +61,10 @@ func Discover(base string) ([]string, error) {
 // steps took (a step follows redirects) and the HTTP requests it sent.
 type Shopper struct {
 	base      string
+	conn      *conn // kept from order to order, as a browser keeps it alive
 	c         *http.Client
 	csrf      string
+	body      bytes.Buffer // the last page read, its memory reused by the next
 	Latencies []time.Duration
 	Requests  int    // HTTP requests, redirects followed included
 	OrderPath string // the order page the checkout ended on
@@ -71,22 +72,46 @@ type Shopper struct {
 
 // New returns a shopper of the shop at base with an empty cookie jar.
 func New(base string) *Shopper {
-	jar, _ := cookiejar.New(nil)
-	s := &Shopper{base: base}
-	s.c = &http.Client{Jar: jar, Timeout: 60 * time.Second, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+	s := &Shopper{base: base, conn: newConn(60 * time.Second)}
+	// No Client.Timeout: the connection times each request out instead,
+	// without a timer and a goroutine per request.
+	s.c = &http.Client{Transport: s.conn, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
 		}
 		s.Requests++
 		return nil
 	}}
+	s.Reset()
 	return s
 }
+
+// Reset makes s a new shopper, as New does (an empty cookie jar, no CSRF
+// token, latencies, requests or order page), that keeps its connection and
+// the memory it reads pages into.
+func (s *Shopper) Reset() {
+	s.c.Jar = &jar{}
+	s.csrf = ""
+	s.Latencies = s.Latencies[:0]
+	s.Requests = 0
+	s.OrderPath = ""
+}
+
+// Close closes the shopper's connection.
+func (s *Shopper) Close() { s.conn.close() }
 
 // htmx are the headers htmx adds to the requests it sends.
 var htmx = http.Header{"Hx-Request": {"true"}}
 
-func (s *Shopper) do(method, path string, form url.Values, header ...http.Header) (string, string, error) {
+// acceptGzip is the Accept-Encoding header of every request, the one
+// http.Transport adds (and a browser sends): the shopper's connection
+// decompresses the pages as http.Transport does.
+var acceptGzip = []string{"gzip"}
+
+// do sends the request, follows its redirects and reads the whole page it
+// ends on, which it returns with its path. The page is only valid until the
+// next request.
+func (s *Shopper) do(method, path string, form url.Values, header ...http.Header) ([]byte, string, error) {
 	var body io.Reader
 	if form != nil {
 		form.Set("_csrf", s.csrf)
@@ -94,8 +119,9 @@ func (s *Shopper) do(method, path string, form url.Values, header ...http.Header
 	}
 	req, err := http.NewRequest(method, s.base+path, body)
 	if err != nil {
-		return "", "", err
+		return nil, "", err
 	}
+	req.Header["Accept-Encoding"] = acceptGzip // redirects keep it
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
@@ -111,34 +137,23 @@ func (s *Shopper) do(method, path string, form url.Values, header ...http.Header
 	s.Requests++
 	r, err := s.c.Do(req)
 	if err != nil {
-		return "", "", err
+		return nil, "", err
 	}
-	b, err := io.ReadAll(r.Body)
+	s.body.Reset()
+	_, err = s.body.ReadFrom(r.Body)
 	r.Body.Close()
 	s.Latencies = append(s.Latencies, time.Since(t0))
 	if err != nil {
-		return "", "", err
+		return nil, "", err
 	}
 	if r.StatusCode >= 400 {
-		return "", "", fmt.Errorf("%s %s: %d", method, path, r.StatusCode)
+		return nil, "", fmt.Errorf("%s %s: %d", method, path, r.StatusCode)
 	}
-	page := string(b)
-	if m := csrfField.FindStringSubmatch(page); m != nil {
-		s.csrf = m[1]
-	} else if m := csrfHeader.FindStringSubmatch(page); m != nil {
-		s.csrf = m[1]
+	page := s.body.Bytes()
+	if t, ok := csrfToken(page); ok {
+		s.csrf = t
 	}
 	return page, r.Request.URL.Path, nil
-}
-
-func firstGroup(re *regexp.Regexp, page string) string {
-	m := re.FindStringSubmatch(page)
-	for _, g := range m[1:] {
-		if g != "" {
-			return g
-		}
-	}
-	return ""
 }
 
 // Buy is one shopper's whole order: one or two products picked among the
@@ -163,7 +178,7 @@ func (s *Shopper) Checkout(products []string, provider string) error {
 		if err != nil {
 			return err
 		}
-		v := firstGroup(variantID, page)
+		v := variantID(page)
 		if v == "" {
 			return fmt.Errorf("no variant on the product page %s", p)
 		}
@@ -207,24 +222,136 @@ func (s *Shopper) Checkout(products []string, provider string) error {
 	return nil
 }
 
-// selectedCarrier is the shipping method the page has checked, else the
-// first one that is not disabled ("" when none).
-func selectedCarrier(page string) string {
-	first := ""
-	for _, tag := range carrierInput.FindAllString(page, -1) {
-		if strings.Contains(tag, " disabled") {
-			continue
+// The pages are scanned with plain string searches rather than regular
+// expressions, which cost more than the rest of a shopper's work on pages
+// of tens of kilobytes. Each finds what the regular expression in its
+// comment finds.
+var (
+	csrfFieldAttr  = []byte(`name="_csrf" value="`)
+	csrfHeaderAttr = []byte(`X-CSRF-Token&#34;:&#34;`)
+	variantName    = []byte(`name="variant_id"`)
+	carrierName    = []byte(`name="carrier_id"`)
+	inputTag       = []byte(`<input`)
+	valueAttr      = []byte(`value="`)
+	disabledAttr   = []byte(" disabled")
+	checkedAttr    = []byte(" checked")
+)
+
+// csrfToken is the page's CSRF token: the value of its first _csrf form
+// field (`name="_csrf" value="([^"]+)"`), else the X-CSRF-Token of its
+// hx-headers attribute (`X-CSRF-Token&#34;:&#34;([^&]+)&#34;`).
+func csrfToken(page []byte) (string, bool) {
+	if t, ok := delimited(page, csrfFieldAttr, '"', `"`); ok {
+		return t, true
+	}
+	return delimited(page, csrfHeaderAttr, '&', "&#34;")
+}
+
+// delimited is what follows the first occurrence of prefix that is followed
+// by one or more bytes other than stop and then by end.
+func delimited(page, prefix []byte, stop byte, end string) (string, bool) {
+	for i := 0; ; {
+		j := bytes.Index(page[i:], prefix)
+		if j < 0 {
+			return "", false
 		}
-		m := inputValue.FindStringSubmatch(tag)
-		if m == nil {
-			continue
+		i += j + len(prefix)
+		k := bytes.IndexByte(page[i:], stop)
+		if k < 0 {
+			return "", false // nor after any later prefix
 		}
-		if strings.Contains(tag, " checked") {
-			return m[1]
-		}
-		if first == "" {
-			first = m[1]
+		if k > 0 && bytes.HasPrefix(page[i+k:], []byte(end)) {
+			return string(page[i : i+k]), true
 		}
 	}
-	return first
+}
+
+// variantID is the value of the page's first variant_id input, whichever
+// of its name and value attributes comes first
+// (`name="variant_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="variant_id"`), "" when none.
+func variantID(page []byte) string {
+	for i := 0; ; {
+		j := bytes.Index(page[i:], variantName)
+		if j < 0 {
+			return ""
+		}
+		n := i + j
+		// A value before the name in the same tag: the first one.
+		tag := bytes.LastIndexByte(page[:n], '>') + 1
+		if v, ok := numberValue(page[tag:n], false); ok {
+			return v
+		}
+		// Else one after the name in the same tag: the last one.
+		after := page[n+len(variantName):]
+		if end := bytes.IndexByte(after, '>'); end >= 0 {
+			after = after[:end]
+		}
+		if v, ok := numberValue(after, true); ok {
+			return v
+		}
+		i = n + 1
+	}
+}
+
+// numberValue is the number of the first (else the last) value="digits"
+// in b.
+func numberValue(b []byte, last bool) (string, bool) {
+	for i, end := 0, len(b); ; {
+		var j int
+		if last {
+			j = bytes.LastIndex(b[:end], valueAttr)
+		} else if j = bytes.Index(b[i:], valueAttr); j >= 0 {
+			j += i
+		}
+		if j < 0 {
+			return "", false
+		}
+		d := j + len(valueAttr)
+		k := d
+		for k < len(b) && '0' <= b[k] && b[k] <= '9' {
+			k++
+		}
+		if k > d && k < len(b) && b[k] == '"' {
+			return string(b[d:k]), true
+		}
+		i, end = j+1, j
+	}
+}
+
+// selectedCarrier is the shipping method the page has checked, else the
+// first one that is not disabled ("" when none), among the carrier_id
+// inputs (`<input[^>]*name="carrier_id"[^>]*>`) with a number value
+// (`value="(\d+)"`).
+func selectedCarrier(page []byte) string {
+	first := ""
+	for i := 0; ; {
+		j := bytes.Index(page[i:], inputTag)
+		if j < 0 {
+			return first
+		}
+		p := i + j
+		end := bytes.IndexByte(page[p:], '>')
+		if end < 0 {
+			return first
+		}
+		tag := page[p : p+end+1]
+		if !bytes.Contains(tag, carrierName) {
+			i = p + 1
+			continue
+		}
+		i = p + end + 1
+		if bytes.Contains(tag, disabledAttr) {
+			continue
+		}
+		v, ok := numberValue(tag, false)
+		if !ok {
+			continue
+		}
+		if bytes.Contains(tag, checkedAttr) {
+			return v
+		}
+		if first == "" {
+			first = v
+		}
+	}
 }
