@@ -43,7 +43,7 @@ func Authenticate(ctx context.Context, db bun.IDB, email, password, ip string) (
 	u := new(User)
 	err := db.NewSelect().Model(u).Where("email = ?", email).Scan(ctx)
 	if err != nil {
-		checkPassword(dummyHash, password) // same cost as a real check
+		checkPassword(dummyHash(), password) // same cost as a real check
 		if err := recordLoginFailure(ctx, db, email, ip); err != nil {
 			return nil, err
 		}
@@ -128,7 +128,7 @@ type Contact struct {
 // GetContact returns the contact with id, or ENOTFOUND.
 func GetContact(ctx context.Context, db bun.IDB, id int64) (*Contact, error) {
 	c := new(Contact)
-	if err := db.NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := queryPreparedOne(ctx, db, "SELECT "+columnsOf[Contact](db, "")+" FROM contacts WHERE id = $1", []any{id}, c); err != nil {
 		return nil, notFound(err, "The contact")
 	}
 	return c, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -60,4 +61,9 @@ func checkPassword(encoded, password string) bool {
 
 // dummyHash is compared against when the email is unknown, so that a login
 // attempt takes as long whether or not the account exists.
-var dummyHash, _ = hashPassword("orderflow-dummy-password")
+// It is computed on first use: every program importing models would pay
+// for the hash at start otherwise.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := hashPassword("orderflow-dummy-password")
+	return h
+})

@@ -160,9 +160,11 @@ func startTransaction(ctx context.Context, tx bun.IDB, o *SaleOrder, p *PaymentP
 	}
 	// The reference is the order's number and the transaction's rank
 	// (S00042-2 for the second attempt); the order row is locked.
-	if _, err := tx.NewInsert().Model(t).
-		Value("reference", "? || '-' || (SELECT count(*) + 1 FROM payment_transactions WHERE order_id = ?)", o.Number(), o.ID).
-		Returning("id, reference, created_at, updated_at").Exec(ctx); err != nil {
+	if err := queryPreparedOne(ctx, tx, `INSERT INTO payment_transactions (reference, order_id, provider_id, amount, currency_code, state, created_by,
+			provider_reference, state_message, card_last4)
+		VALUES ($1::text || '-' || (SELECT count(*) + 1 FROM payment_transactions WHERE order_id = $2), $2, $3, $4, $5, $6, $7, '', '', '')
+		RETURNING id, reference, created_at, updated_at`, []any{o.Number(), o.ID, p.ID, amount, t.CurrencyCode, t.State, t.CreatedBy},
+		&t.ID, &t.Reference, &t.CreatedAt, &t.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("models: start transaction: %w", err)
 	}
 	if t.State == TxPending {
