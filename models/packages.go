@@ -39,7 +39,7 @@ func PutInPack(ctx context.Context, db *bun.DB, pickingID, actorID int64) (*Pack
 			return Errorf(EINVALID, "Nothing to put in a pack: scan the products first.")
 		}
 		pkg = new(Package)
-		if err := tx.NewRaw(`INSERT INTO stock_packages (name) VALUES ('PACK' || lpad(nextval('stock_package_seq')::text, 7, '0'))
+		if err := tx.NewRaw(`INSERT INTO stock_packages (name) SELECT 'PACK' || lpad(n::text, greatest(7, length(n::text)), '0') FROM nextval('stock_package_seq') AS n
 			RETURNING id, name, created_at`).Scan(ctx, pkg); err != nil {
 			return fmt.Errorf("models: new package: %w", err)
 		}

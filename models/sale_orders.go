@@ -70,7 +70,9 @@ func GetOrderByName(ctx context.Context, db bun.IDB, name string) (*SaleOrder, e
 }
 
 // orderNumberSQL takes the next order number: S00042.
-const orderNumberSQL = "'S' || lpad(nextval('sale_order_number_seq')::text, 5, '0')"
+// At least five digits: S99999 is followed by S100000 (lpad alone would
+// cut it to S10000, a number already taken).
+const orderNumberSQL = "(SELECT 'S' || lpad(n::text, greatest(5, length(n::text)), '0') FROM nextval('sale_order_number_seq') AS n)"
 
 func assignOrderName(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	if o.Name != nil {

@@ -72,7 +72,7 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, a
 			// Numbered (S00042) in the same statement.
 			if err := updatePrepared(ctx, tx, o, "name = coalesce(name, "+orderNumberSQL+"), updated_at = now()",
 				[]string{"state", "placed_at", "date_order", "carrier_id"}, "name", &o.Name); err != nil {
-				return fmt.Errorf("models: place order: %w", err)
+				return fmt.Errorf("models: save the placed order: %w", err)
 			}
 			if err := useCoupon(ctx, tx, o); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -142,5 +143,24 @@ func TestCartCheckingOutDoesNotExpire(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatal("the cart was deleted while its shopper was checking out")
+	}
+}
+
+// TestOrderNumbersPastFiveDigits: after S99999 comes S100000, not a
+// truncated number that is already taken.
+func TestOrderNumbersPastFiveDigits(t *testing.T) {
+	e := newSaleEnv(t, 1)
+	mug := e.product("Mug", models.TrackingNone)
+	e.count(mug, *e.wh.StockLocationID, 10, "")
+	if _, err := e.db.ExecContext(e.ctx, "SELECT setval('sale_order_number_seq', 99998)"); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for range 3 {
+		pl := e.checkout(models.ProviderWire, map[int64]int{mug: 1})
+		names = append(names, *pl.Order.Name)
+	}
+	if want := []string{"S99999", "S100000", "S100001"}; !slices.Equal(names, want) {
+		t.Fatalf("order numbers %v, want %v", names, want)
 	}
 }
