@@ -122,8 +122,16 @@ func (h *Handler) payPage(c echo.Context, co *models.TestCardCheckout) views.Pag
 	return h.page(c, "Pay "+co.Order.Number())
 }
 
-// webhookClient sends the provider's webhooks.
-var webhookClient = &http.Client{Timeout: 10 * time.Second}
+// webhookClient sends the provider's webhooks. It keeps enough idle
+// connections for every payment in flight (the default keeps two per host,
+// so busy checkouts would open a new connection per webhook).
+var webhookClient = &http.Client{Timeout: 10 * time.Second, Transport: webhookTransport()}
+
+func webhookTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
 
 // Webhook delivery: once while the shopper waits (so that the order page
 // usually knows the result), then in the background with backoff when that
