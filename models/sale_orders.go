@@ -183,7 +183,8 @@ func (e *reserveError) Unwrap() error { return e.err }
 // confirms last in the same transaction, so that the quants stay locked
 // only until its commit and a web order pays one commit, not two. The
 // history fn records is written in one statement at its end. Should
-// reserving fail otherwise, fn runs again without reserving and the
+// reserving fail (after the retries of deadlocks and serialization
+// failures), fn runs again without reserving and the
 // deliveries are reserved after the commit, each in its own transaction;
 // a failure there leaves the delivery waiting for the scheduled
 // availability check. The order is confirmed either way.
@@ -212,7 +213,7 @@ func runConfirmingTx(ctx context.Context, db *bun.DB, fn func(ctx context.Contex
 		})
 	}
 	err := run()
-	if rerr := (*reserveError)(nil); errors.As(err, &rerr) && !isRetryable(err) {
+	if rerr := (*reserveError)(nil); errors.As(err, &rerr) { // not even retries helped
 		slog.Default().Error("reserve a confirmed order's delivery; confirming without reserving", "error", err)
 		r.deferred = true
 		err = run()
