@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -160,13 +161,6 @@ func savedAddressID(s string) int64 {
 // CheckoutAddressSave records the addresses of step 1. A guest who asks
 // for an account gets one (and is signed in) once the addresses are valid.
 func (h *Handler) CheckoutAddressSave(c echo.Context) error {
-	o, _, err := h.checkoutCart(c)
-	if err != nil {
-		return err
-	}
-	if o == nil {
-		return h.checkoutEmpty(c)
-	}
 	in := models.CheckoutAddresses{
 		Billing:       addressInput(c, "billing_"),
 		ShipElsewhere: c.FormValue("ship_elsewhere") != "",
@@ -175,12 +169,27 @@ func (h *Handler) CheckoutAddressSave(c echo.Context) error {
 	if currentUser(c) != nil {
 		in.BillingID, in.ShippingID = savedAddressID(c.FormValue("billing_id")), savedAddressID(c.FormValue("shipping_id"))
 	} else if c.FormValue("create_account") != "" {
+		o, _, err := h.checkoutCart(c) // no account for an empty checkout
+		if err != nil {
+			return err
+		}
+		if o == nil {
+			return h.checkoutEmpty(c)
+		}
 		if err := h.checkoutRegister(c, in); err != nil {
 			return h.addressProblem(c, o, err)
 		}
 	}
+	// The cart is found and locked by the saving itself: no read before.
 	cart, err := models.SetCheckoutAddresses(c.Request().Context(), h.db, h.cartOwner(c), in)
 	if err != nil {
+		o, _, lerr := h.checkoutCart(c)
+		switch {
+		case lerr != nil:
+			return lerr
+		case o == nil:
+			return h.checkoutEmpty(c)
+		}
 		return h.addressProblem(c, o, err)
 	}
 	h.rememberCart(c, cart.Order)
@@ -309,7 +318,7 @@ func (h *Handler) CheckoutPayment(c echo.Context) error {
 	if d.NeedsShipping && d.Selected != 0 && (o.CarrierID == nil || *o.CarrierID != d.Selected) {
 		// Totals with the preselected method; the order gets it when the
 		// shopper chooses one or places the order.
-		cart, err := models.PreviewOrderCarrier(c.Request().Context(), h.db, o, d.Selected)
+		cart, err := models.PreviewOrderCarrier(c.Request().Context(), h.db, o, d.Selected, d.ShipTo)
 		switch {
 		case err == nil:
 			d.Cart = h.cartData(c, cart.Order)
@@ -450,11 +459,10 @@ func (h *Handler) CheckoutPlace(c echo.Context) error {
 	if u := currentUser(c); u != nil {
 		actorID = u.ID
 	}
-	o, step, err := h.checkoutCart(c)
-	if err != nil {
-		return err
-	}
-	if o == nil {
+	// The cart is found and locked by the placing itself: no read before.
+	pl, err := models.PlaceCart(ctx, h.db, h.cartOwner(c), in, actorID)
+	switch {
+	case errors.Is(err, models.ErrNoCart):
 		placed, err := h.placedOrder(c)
 		if err != nil {
 			return err
@@ -468,22 +476,22 @@ func (h *Handler) CheckoutPlace(c echo.Context) error {
 			return redirect(c, shop.OrderURL(placed))
 		}
 		return h.afterPlace(c, pl)
+	case err == nil:
+		return h.afterPlace(c, pl)
 	}
-	if step < shop.StepPayment {
+	o, step, lerr := h.checkoutCart(c)
+	switch {
+	case lerr != nil:
+		return lerr
+	case o != nil && step < shop.StepPayment:
 		return h.checkoutGuard(c)
+	case o != nil && models.ErrorCode(err) == models.EINVALID:
+		return h.paymentProblem(c, o, err, "provider", "carrier_id")
+	case models.ErrorCode(err) == models.ECONFLICT:
+		h.flash(c, "error", models.ErrorMessage(err))
+		return redirect(c, "/checkout/payment")
 	}
-	pl, err := models.PlaceOrder(ctx, h.db, o.ID, in, actorID)
-	if err != nil {
-		switch models.ErrorCode(err) {
-		case models.EINVALID:
-			return h.paymentProblem(c, o, err, "provider", "carrier_id")
-		case models.ECONFLICT:
-			h.flash(c, "error", models.ErrorMessage(err))
-			return redirect(c, "/checkout/payment")
-		}
-		return err
-	}
-	return h.afterPlace(c, pl)
+	return err
 }
 
 // afterPlace forgets the cart, remembers the order and sends the shopper on.

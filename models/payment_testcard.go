@@ -341,14 +341,29 @@ func (c *TestCardCheckout) AmountLabel() string { return c.Currency.Format(c.Tra
 // GetTestCardCheckout loads the hosted page of the test card transaction
 // reference. Another provider's transaction is ENOTFOUND, like an unknown one.
 func GetTestCardCheckout(ctx context.Context, db bun.IDB, reference string) (*TestCardCheckout, error) {
-	t, err := GetTransaction(ctx, db, reference)
+	// The transaction, its order and the order's lines in one statement.
+	var row struct {
+		orderWithLines `bun:",extend"`
+
+		TxJSON []byte `bun:"tx_json,scanonly"`
+	}
+	err := queryPreparedOne(ctx, db, orderWithLinesSelect(db)+", json_build_array(json_build_array("+columnsOf[PaymentTransaction](db, "t")+
+		")) AS tx_json FROM payment_transactions t JOIN sale_orders so ON so.id = t.order_id WHERE t.reference = $1", []any{reference}, &row)
 	if err != nil {
+		return nil, notFound(err, "The payment")
+	}
+	txs, err := decodeRows[PaymentTransaction](db, row.TxJSON)
+	if err != nil {
+		return nil, fmt.Errorf("models: payment: %w", err)
+	}
+	t := txs[0]
+	if err := attachProviders(ctx, db, t); err != nil {
 		return nil, err
 	}
 	if t.Provider == nil || t.Provider.Code != ProviderTestCard {
 		return nil, Errorf(ENOTFOUND, "The payment was not found.")
 	}
-	o, err := GetOrder(ctx, db, t.OrderID)
+	o, err := row.order(db)
 	if err != nil {
 		return nil, err
 	}

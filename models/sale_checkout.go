@@ -316,7 +316,9 @@ func editOrder(ctx context.Context, db *bun.DB, orderID int64, op string, edit f
 // shipping method carrierID, saving nothing: the delivery & payment page
 // shows the total with the method it preselects, and the order gets its
 // method when the shopper chooses one or places the order.
-func PreviewOrderCarrier(ctx context.Context, db bun.IDB, o *SaleOrder, carrierID int64) (*Cart, error) {
+//
+// shipTo is the order's shipping address when the caller has it (nil: read).
+func PreviewOrderCarrier(ctx context.Context, db bun.IDB, o *SaleOrder, carrierID int64, shipTo *Contact) (*Cart, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
@@ -330,6 +332,9 @@ func PreviewOrderCarrier(ctx context.Context, db bun.IDB, o *SaleOrder, carrierI
 	}
 	cp := *o
 	cp.CarrierID, cp.Lines = &c.ID, nil
+	if shipTo != nil && o.ShippingPartnerID != nil && shipTo.ID == *o.ShippingPartnerID {
+		cp.shipCountry = &shipTo.CountryCode
+	}
 	if o.Lines != nil { // read with the order: priced as they are, on copies (pricing changes them)
 		cp.Lines, cp.linesCurrent = make([]*SaleOrderLine, len(o.Lines)), true
 		for i, l := range o.Lines {
@@ -337,7 +342,7 @@ func PreviewOrderCarrier(ctx context.Context, db bun.IDB, o *SaleOrder, carrierI
 			cp.Lines[i] = &cl
 		}
 	}
-	notices, err := priceOrder(ctx, db, co, &cp, false)
+	notices, err := priceOrder(ctx, db, co, &cp, pricePreview)
 	if err != nil {
 		return nil, wrapOp(err, "preview shipping")
 	}

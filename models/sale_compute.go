@@ -258,12 +258,20 @@ func lineAmounts(l *SaleOrderLine, p *orderPricing) TaxResult {
 // line and order totals are recomputed with the company's tax rounding.
 // It returns notices for the shopper.
 func recomputeOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder) ([]string, error) {
-	return priceOrder(ctx, tx, co, o, true)
+	return priceOrder(ctx, tx, co, o, priceSave)
 }
 
-// priceOrder is recomputeOrder; with save false it only computes, in
-// memory (a preview).
-func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save bool) ([]string, error) {
+// What priceOrder writes.
+type priceMode int
+
+const (
+	priceSave      priceMode = iota // the lines and the order's totals
+	priceSaveLines                  // the lines; the caller writes the order's totals with its own update
+	pricePreview                    // nothing: computed in memory
+)
+
+// priceOrder is recomputeOrder, writing what mode says.
+func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, mode priceMode) ([]string, error) {
 	var notices []string
 	if !o.linesCurrent {
 		if err := loadOrderLines(ctx, tx, o); err != nil {
@@ -295,7 +303,9 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save
 			l.PriceUnit, l.TaxIDs = v.Price, v.TaxIDs
 		}
 	}
-	if o.ShippingPartnerID != nil && o.CarrierID != nil { // the country prices the shipping
+	if o.shipCountry != nil {
+		p.country = *o.shipCountry
+	} else if o.ShippingPartnerID != nil && o.CarrierID != nil { // the country prices the shipping
 		if err := queryPreparedOne(ctx, tx, "SELECT country_code FROM contacts WHERE id = $1", []any{*o.ShippingPartnerID}, &p.country); err != nil {
 			return nil, fmt.Errorf("models: shipping country: %w", err)
 		}
@@ -392,7 +402,7 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save
 	}
 	o.AmountUntaxed, o.AmountTotal, o.AmountTax = untaxed, total, total.Sub(untaxed)
 
-	if !save {
+	if mode == pricePreview {
 		o.Lines = lines
 		return notices, nil
 	}
@@ -423,7 +433,7 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, save
 		lines = append(lines[:len(products)], oldDerived...)
 	}
 	o.Lines = lines
-	if o.stored == nil || !totalsEqual(oldTotals, o) || !sameID(o.stored.carrierID, o.CarrierID) || !sameID(o.stored.couponID, o.CouponID) {
+	if mode == priceSave && (o.stored == nil || !totalsEqual(oldTotals, o) || !sameID(o.stored.carrierID, o.CarrierID) || !sameID(o.stored.couponID, o.CouponID)) {
 		if err := updatePrepared(ctx, tx, o, "updated_at = now()", []string{"amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id"}, ""); err != nil {
 			return nil, fmt.Errorf("models: update order totals: %w", err)
 		}

@@ -46,16 +46,26 @@ type orderWithLines struct {
 // waited for.
 func queryOrderWithLines(ctx context.Context, db bun.IDB, where string, args ...any) (*SaleOrder, error) {
 	var row orderWithLines
-	q := "SELECT " + columnsOf[SaleOrder](db, "so") + ", (SELECT coalesce(json_agg(json_build_array(" + columnsOf[SaleOrderLine](db, "sol") +
-		") ORDER BY sol.sequence, sol.id), '[]') FROM sale_order_lines sol WHERE sol.order_id = so.id) AS lines_json FROM sale_orders so WHERE " + where
-	if err := queryPreparedOne(ctx, db, q, args, &row); err != nil {
+	if err := queryPreparedOne(ctx, db, orderWithLinesSelect(db)+" FROM sale_orders so WHERE "+where, args, &row); err != nil {
 		return nil, err
 	}
-	o := &row.SaleOrder
-	lines, err := decodeRows[SaleOrderLine](db, row.LinesJSON)
+	return row.order(db)
+}
+
+// orderWithLinesSelect selects an order (sale_orders AS so) and its lines
+// as lines_json.
+func orderWithLinesSelect(db bun.IDB) string {
+	return "SELECT " + columnsOf[SaleOrder](db, "so") + ", (SELECT coalesce(json_agg(json_build_array(" + columnsOf[SaleOrderLine](db, "sol") +
+		") ORDER BY sol.sequence, sol.id), '[]') FROM sale_order_lines sol WHERE sol.order_id = so.id) AS lines_json"
+}
+
+// order returns the order with its decoded lines.
+func (r *orderWithLines) order(db bun.IDB) (*SaleOrder, error) {
+	lines, err := decodeRows[SaleOrderLine](db, r.LinesJSON)
 	if err != nil {
 		return nil, fmt.Errorf("models: order lines: %w", err)
 	}
+	o := &r.SaleOrder
 	o.Lines = lines
 	return o, nil
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,13 +39,37 @@ type PlaceInput struct {
 // be ordered (empty, no address, a code used up) is ECONFLICT. Nothing here
 // talks to a payment provider, and no stock is locked.
 func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, actorID int64) (*Placement, error) {
+	return placeLocked(ctx, db, func(ctx context.Context, tx bun.Tx) (*SaleOrder, error) {
+		return lockOrder(ctx, tx, orderID)
+	}, in, actorID)
+}
+
+// ErrNoCart is PlaceCart's answer when the shopper has no open cart (it was
+// placed already, by a first submit, or there never was one).
+var ErrNoCart = errors.New("models: no open cart")
+
+// PlaceCart is PlaceOrder for the owner's open cart, found and locked in
+// the same transaction; ErrNoCart when there is none or it has no product
+// (placing an order without products says so too).
+func PlaceCart(ctx context.Context, db *bun.DB, owner CartOwner, in PlaceInput, actorID int64) (*Placement, error) {
+	return placeLocked(ctx, db, func(ctx context.Context, tx bun.Tx) (*SaleOrder, error) {
+		o, err := lockCart(ctx, tx, owner)
+		if err == nil && o == nil {
+			err = ErrNoCart
+		}
+		return o, err
+	}, in, actorID)
+}
+
+// placeLocked places the order that lock finds and locks.
+func placeLocked(ctx context.Context, db *bun.DB, lock func(ctx context.Context, tx bun.Tx) (*SaleOrder, error), in PlaceInput, actorID int64) (*Placement, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	out := &Placement{}
 	err = runConfirmingTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		o, err := lockOrder(ctx, tx, orderID)
+		o, err := lock(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -69,9 +94,10 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, a
 			}
 			now := time.Now()
 			o.State, o.PlacedAt, o.DateOrder = OrderSent, &now, now
-			// Numbered (S00042) in the same statement.
+			// Numbered (S00042) and its totals written in the same statement.
 			if err := updatePrepared(ctx, tx, o, "name = coalesce(name, "+orderNumberSQL+"), updated_at = now()",
-				[]string{"state", "placed_at", "date_order", "carrier_id"}, "name", &o.Name); err != nil {
+				[]string{"state", "placed_at", "date_order", "carrier_id", "coupon_id", "amount_untaxed", "amount_tax", "amount_total"},
+				"name", &o.Name); err != nil {
 				return fmt.Errorf("models: save the placed order: %w", err)
 			}
 			if err := useCoupon(ctx, tx, o); err != nil {
@@ -107,9 +133,6 @@ func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, a
 // that locked the order. The provider's and the shipping method's problems
 // are reported together.
 func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, in PlaceInput) (*PaymentProvider, error) {
-	if o.InvoicePartnerID == nil || o.ShippingPartnerID == nil {
-		return nil, Errorf(ECONFLICT, "Enter your address before placing the order.")
-	}
 	p := Problems{}
 	provider, err := enabledProvider(ctx, tx, in.Provider)
 	if err != nil {
@@ -126,6 +149,12 @@ func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, 
 		return nil, err
 	}
 	o.linesCurrent = true
+	if len(o.ProductLines()) == 0 {
+		return nil, ErrNoCart
+	}
+	if o.InvoicePartnerID == nil || o.ShippingPartnerID == nil {
+		return nil, Errorf(ECONFLICT, "Enter your address before placing the order.")
+	}
 	needsShipping, err := orderNeedsShipping(ctx, tx, o)
 	if err != nil {
 		return nil, err
@@ -149,7 +178,8 @@ func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, 
 		}
 	}
 	hadCarrier := o.CarrierID != nil
-	notices, err := recomputeOrder(ctx, tx, co, o)
+	// Lines written here, the totals with the placing's update.
+	notices, err := priceOrder(ctx, tx, co, o, priceSaveLines)
 	if err != nil {
 		return nil, err
 	}

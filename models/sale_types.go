@@ -96,6 +96,9 @@ type SaleOrder struct {
 	// linesCurrent says that Lines were read after the order was locked (or
 	// in the same read), so that pricing need not read them again.
 	linesCurrent bool `bun:"-"`
+	// shipCountry is the shipping address's country when the caller knows
+	// it already (nil: pricing reads it).
+	shipCountry *string `bun:"-"`
 }
 
 // Number is the order's number, or "Cart" before a cart is placed.
