@@ -115,36 +115,56 @@ func (v *ShopOrderView) Latest() *PaymentTransaction {
 // ShopOrder returns the order status page of an order, or ENOTFOUND. It
 // does not check who asks: the caller checks the access token or the owner.
 func ShopOrder(ctx context.Context, db bun.IDB, id int64) (*ShopOrderView, error) {
-	o, err := GetOrder(ctx, db, id)
+	// The order, its lines, addresses and payments in one statement.
+	var row struct {
+		orderWithLines `bun:",extend"`
+
+		ContactsJSON []byte `bun:"contacts_json,scanonly"`
+		TxJSON       []byte `bun:"tx_json,scanonly"`
+	}
+	err := queryPreparedOne(ctx, db, orderWithLinesSelect(db)+
+		", (SELECT coalesce(json_agg(json_build_array("+columnsOf[Contact](db, "c")+")), '[]') FROM contacts c"+
+		" WHERE c.id IN (so.invoice_partner_id, so.shipping_partner_id)) AS contacts_json"+
+		", (SELECT coalesce(json_agg(json_build_array("+columnsOf[PaymentTransaction](db, "t")+") ORDER BY t.id DESC), '[]')"+
+		" FROM payment_transactions t WHERE t.order_id = so.id) AS tx_json FROM sale_orders so WHERE so.id = $1", []any{id}, &row)
 	if err != nil {
+		return nil, notFound(err, "The order")
+	}
+	o, err := row.order(db)
+	if err != nil {
+		return nil, err
+	}
+	contacts, err := decodeRows[Contact](db, row.ContactsJSON)
+	if err != nil {
+		return nil, fmt.Errorf("models: order addresses: %w", err)
+	}
+	txs, err := decodeRows[PaymentTransaction](db, row.TxJSON)
+	if err != nil {
+		return nil, fmt.Errorf("models: order transactions: %w", err)
+	}
+	if err := attachProviders(ctx, db, txs...); err != nil {
 		return nil, err
 	}
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	v := &ShopOrderView{Order: o, Currency: co.Currency(), TaxIncluded: co.PricesIncludeTax}
-	if o.InvoicePartnerID != nil {
-		if v.Billing, err = GetContact(ctx, db, *o.InvoicePartnerID); err != nil {
-			return nil, err
-		}
+	v := &ShopOrderView{Order: o, Currency: co.Currency(), TaxIncluded: co.PricesIncludeTax, Transactions: make([]PaymentTransaction, len(txs))}
+	for i, t := range txs {
+		v.Transactions[i] = *t
 	}
-	switch {
-	case o.ShippingPartnerID == nil:
-	case o.InvoicePartnerID != nil && *o.ShippingPartnerID == *o.InvoicePartnerID:
-		v.Shipping = v.Billing
-	default:
-		if v.Shipping, err = GetContact(ctx, db, *o.ShippingPartnerID); err != nil {
-			return nil, err
+	for _, c := range contacts {
+		if o.InvoicePartnerID != nil && c.ID == *o.InvoicePartnerID {
+			v.Billing = c
+		}
+		if o.ShippingPartnerID != nil && c.ID == *o.ShippingPartnerID {
+			v.Shipping = c
 		}
 	}
 	if o.CarrierID != nil {
 		if v.Carrier, err = getCarrier(ctx, db, *o.CarrierID); err != nil {
 			return nil, err
 		}
-	}
-	if v.Transactions, err = OrderTransactions(ctx, db, o.ID); err != nil {
-		return nil, err
 	}
 	if v.Providers, err = ListPaymentProviders(ctx, db, true); err != nil {
 		return nil, err
