@@ -414,9 +414,6 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, mode
 			changed = append(changed, l)
 		}
 	}
-	if err := saveLineAmounts(ctx, tx, changed); err != nil {
-		return nil, err
-	}
 	derived := lines[len(products):]
 	if !sameDerivedLines(oldDerived, derived) {
 		if len(oldDerived) > 0 {
@@ -433,10 +430,11 @@ func priceOrder(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, mode
 		lines = append(lines[:len(products)], oldDerived...)
 	}
 	o.Lines = lines
-	if mode == priceSave && (o.stored == nil || !totalsEqual(oldTotals, o) || !sameID(o.stored.carrierID, o.CarrierID) || !sameID(o.stored.couponID, o.CouponID)) {
-		if err := updatePrepared(ctx, tx, o, "updated_at = now()", []string{"amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id"}, ""); err != nil {
-			return nil, fmt.Errorf("models: update order totals: %w", err)
-		}
+	totals := mode == priceSave && (o.stored == nil || !totalsEqual(oldTotals, o) || !sameID(o.stored.carrierID, o.CarrierID) || !sameID(o.stored.couponID, o.CouponID))
+	if err := saveAmounts(ctx, tx, o, changed, totals); err != nil {
+		return nil, err
+	}
+	if totals {
 		o.remember()
 	}
 	return notices, nil
@@ -525,17 +523,24 @@ func totalsEqual(old [3]decimal.Decimal, o *SaleOrder) bool {
 	return old[0].Equal(o.AmountUntaxed) && old[1].Equal(o.AmountTax) && old[2].Equal(o.AmountTotal)
 }
 
-// saveLineAmounts writes the prices, taxes and amounts of lines in one
+// saveAmounts writes the prices, taxes and amounts of lines and, when
+// totals is set, the order's totals, shipping method and code, in one
 // prepared statement.
-func saveLineAmounts(ctx context.Context, tx bun.IDB, lines []*SaleOrderLine) error {
+func saveAmounts(ctx context.Context, tx bun.IDB, o *SaleOrder, lines []*SaleOrderLine, totals bool) error {
 	if len(lines) == 0 {
+		if !totals {
+			return nil
+		}
+		if err := updatePrepared(ctx, tx, o, "updated_at = now()", []string{"amount_untaxed", "amount_tax", "amount_total", "carrier_id", "coupon_id"}, ""); err != nil {
+			return fmt.Errorf("models: update order totals: %w", err)
+		}
 		return nil
 	}
 	n := len(lines)
 	ids, taxes := make([]int64, n), make([]string, n)
-	prices, subtotals, tax, totals := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	prices, subtotals, tax, amounts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, l := range lines {
-		ids[i], prices[i], subtotals[i], tax[i], totals[i] = l.ID, l.PriceUnit.String(), l.PriceSubtotal.String(), l.PriceTax.String(), l.PriceTotal.String()
+		ids[i], prices[i], subtotals[i], tax[i], amounts[i] = l.ID, l.PriceUnit.String(), l.PriceSubtotal.String(), l.PriceTax.String(), l.PriceTotal.String()
 		var b strings.Builder
 		b.WriteByte('{')
 		for j, id := range l.TaxIDs {
@@ -547,12 +552,21 @@ func saveLineAmounts(ctx context.Context, tx bun.IDB, lines []*SaleOrderLine) er
 		b.WriteByte('}')
 		taxes[i] = b.String()
 	}
-	_, err := execPrepared(ctx, tx, `UPDATE sale_order_lines l SET price_unit = d.pu::numeric, tax_ids = d.tax::bigint[],
+	const updateLines = `UPDATE sale_order_lines l SET price_unit = d.pu::numeric, tax_ids = d.tax::bigint[],
 			price_subtotal = d.sub::numeric, price_tax = d.tx::numeric, price_total = d.tot::numeric, updated_at = now()
 		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS d(id, pu, tax, sub, tx, tot)
-		WHERE l.id = d.id`, ids, prices, taxes, subtotals, tax, totals)
+		WHERE l.id = d.id`
+	var err error
+	if totals {
+		_, err = execPrepared(ctx, tx, `WITH lines AS (`+updateLines+`)
+			UPDATE sale_orders SET amount_untaxed = $7, amount_tax = $8, amount_total = $9, carrier_id = $10, coupon_id = $11, updated_at = now()
+			WHERE id = $12`, ids, prices, taxes, subtotals, tax, amounts,
+			o.AmountUntaxed, o.AmountTax, o.AmountTotal, o.CarrierID, o.CouponID, o.ID)
+	} else {
+		_, err = execPrepared(ctx, tx, updateLines, ids, prices, taxes, subtotals, tax, amounts)
+	}
 	if err != nil {
-		return fmt.Errorf("models: update order lines: %w", err)
+		return fmt.Errorf("models: update order amounts: %w", err)
 	}
 	return nil
 }
