@@ -280,9 +280,20 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		if up.CardLast4 != "" {
 			t.CardLast4 = up.CardLast4
 		}
-		if err := updatePrepared(ctx, tx, t, "updated_at = now()", []string{"state", "state_message", "provider_reference", "card_last4"}, ""); err != nil {
+		// The order's payment sums come back from the same statement.
+		var paid, authorized decimal.Decimal
+		var pending bool
+		if err := queryPreparedOne(ctx, tx, `WITH up AS (
+				UPDATE payment_transactions SET state = $1, state_message = $2, provider_reference = $3, card_last4 = $4, updated_at = now()
+				WHERE id = $5 RETURNING order_id, amount, state)
+			SELECT coalesce(sum(amount) FILTER (WHERE state = 'done'), 0), coalesce(sum(amount) FILTER (WHERE state = 'authorized'), 0),
+				bool_or(state = 'pending') IS TRUE
+			FROM (SELECT amount, state FROM up
+				UNION ALL SELECT amount, state FROM payment_transactions WHERE order_id = (SELECT order_id FROM up) AND id <> $5) AS s`,
+			[]any{t.State, t.StateMessage, t.ProviderReference, t.CardLast4, t.ID}, &paid, &authorized, &pending); err != nil {
 			return fmt.Errorf("models: update transaction: %w", err)
 		}
+		setPaymentStatus(o, paid, authorized, pending)
 		cur := co.Currency()
 		msg := map[string]string{TxDone: "received", TxAuthorized: "authorized", TxPending: "pending", TxCancel: "cancelled", TxError: "failed"}[up.State]
 		body := fmt.Sprintf("Payment %s of %s %s (%s).", t.Reference, cur.Format(t.Amount), msg, t.Provider.Name)
@@ -292,7 +303,7 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, body); err != nil {
 			return err
 		}
-		if err := afterPayment(ctx, tx, co, o, actorID); err != nil {
+		if err := afterPaymentStatus(ctx, tx, co, o, actorID); err != nil {
 			return err
 		}
 		if also != nil {
@@ -309,6 +320,12 @@ func afterPayment(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, act
 	if err := loadPaymentStatus(ctx, tx, o); err != nil {
 		return err
 	}
+	return afterPaymentStatus(ctx, tx, co, o, actorID)
+}
+
+// afterPaymentStatus is afterPayment once the order's payment status is
+// set from its transactions.
+func afterPaymentStatus(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {
 	confirm := false
 	if o.State == OrderDraft || o.State == OrderSent {
 		if (o.PaymentStatus == PaymentPaid || o.PaymentStatus == PaymentAuthorized) && co.AutoConfirmOnPayment {
@@ -348,6 +365,14 @@ func loadPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	if err != nil {
 		return fmt.Errorf("models: payment status: %w", err)
 	}
+	setPaymentStatus(o, paid, authorized, pending)
+	return nil
+}
+
+// setPaymentStatus sets the order's amount paid and payment status from
+// the sums of its transactions: done, authorized, and whether one is
+// pending.
+func setPaymentStatus(o *SaleOrder, paid, authorized decimal.Decimal, pending bool) {
 	o.AmountPaid = paid
 	switch {
 	case paid.GreaterThanOrEqual(o.AmountTotal) && o.AmountTotal.IsPositive():
@@ -361,7 +386,6 @@ func loadPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	default:
 		o.PaymentStatus = PaymentNotPaid
 	}
-	return nil
 }
 
 // savePaymentStatus writes the order's amount paid and payment status.

@@ -143,12 +143,12 @@ func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, 
 			p.Add(field, msg)
 		}
 	}
-	// The lines, read once under the order's lock, serve the check and
-	// the pricing below.
-	if err := loadOrderLines(ctx, tx, o); err != nil {
+	// The lines, read once under the order's lock (with the shipping
+	// country, which prices the shipping), serve the checks and the pricing
+	// below.
+	if err := loadLinesToPlace(ctx, tx, o); err != nil {
 		return nil, err
 	}
-	o.linesCurrent = true
 	if len(o.ProductLines()) == 0 {
 		return nil, ErrNoCart
 	}
@@ -201,4 +201,28 @@ func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, 
 		return nil, Errorf(ECONFLICT, "Your cart is empty.")
 	}
 	return provider, nil
+}
+
+// loadLinesToPlace reads the order's lines and its shipping address's
+// country in one statement; the order must be locked already.
+func loadLinesToPlace(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
+	var rows []struct {
+		SaleOrderLine `bun:",extend"`
+
+		ShipCountry *string `bun:"ship_country,scanonly"`
+	}
+	err := queryPrepared(ctx, tx, "SELECT "+columnsOf[SaleOrderLine](tx, "sol")+`, (SELECT country_code FROM contacts WHERE id = $2) AS ship_country
+		FROM sale_order_lines sol WHERE sol.order_id = $1 ORDER BY sol.sequence, sol.id`, []any{o.ID, o.ShippingPartnerID}, &rows)
+	if err != nil {
+		return fmt.Errorf("models: order lines: %w", err)
+	}
+	o.Lines = make([]*SaleOrderLine, len(rows))
+	for i := range rows {
+		o.Lines[i] = &rows[i].SaleOrderLine
+	}
+	if len(rows) > 0 && rows[0].ShipCountry != nil {
+		o.shipCountry = rows[0].ShipCountry
+	}
+	o.linesCurrent = true
+	return nil
 }
