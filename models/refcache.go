@@ -182,7 +182,7 @@ func (c *RefCache) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.C
 // AfterQuery implements bun.QueryHook: a statement that writes to a cached
 // table drops the entries built from it.
 func (c *RefCache) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
-	if !mentionsRefTable(ev.Query) {
+	if readOnlyStatement(ev.Query) || !mentionsRefTable(ev.Query) { // most statements: cheapest test first
 		return
 	}
 	for _, written := range writtenTables(ev.Query) {
