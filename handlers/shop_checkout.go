@@ -183,14 +183,7 @@ func (h *Handler) CheckoutAddressSave(c echo.Context) error {
 	// The cart is found and locked by the saving itself: no read before.
 	cart, err := models.SetCheckoutAddresses(c.Request().Context(), h.db, h.cartOwner(c), in)
 	if err != nil {
-		o, _, lerr := h.checkoutCart(c)
-		switch {
-		case lerr != nil:
-			return lerr
-		case o == nil:
-			return h.checkoutEmpty(c)
-		}
-		return h.addressProblem(c, o, err)
+		return h.addressProblem(c, nil, err)
 	}
 	h.rememberCart(c, cart.Order)
 	if len(cart.Notices) > 0 {
@@ -240,10 +233,21 @@ func renameFields(err error, names map[string]string) error {
 	return p.Err()
 }
 
+// addressProblem shows the address step again for o with the problems of
+// err; with o nil it reads the cart first (the empty checkout when there
+// is none).
 func (h *Handler) addressProblem(c echo.Context, o *models.SaleOrder, err error) error {
-	code := models.ErrorCode(err)
-	if code != models.EINVALID && code != models.ECONFLICT {
+	if code := models.ErrorCode(err); code != models.EINVALID && code != models.ECONFLICT {
 		return err
+	}
+	if o == nil {
+		var lerr error
+		if o, _, lerr = h.checkoutCart(c); lerr != nil {
+			return lerr
+		}
+		if o == nil {
+			return h.checkoutEmpty(c)
+		}
 	}
 	d, derr := h.addressData(c, o)
 	if derr != nil {

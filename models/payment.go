@@ -185,6 +185,16 @@ func GetTransaction(ctx context.Context, db bun.IDB, reference string) (*Payment
 	return t, attachProviders(ctx, db, t)
 }
 
+// decodeTransactions decodes transactions aggregated as JSON (see
+// decodeRows) and attaches their providers.
+func decodeTransactions(ctx context.Context, db bun.IDB, data []byte) ([]*PaymentTransaction, error) {
+	txs, err := decodeRows[PaymentTransaction](db, data)
+	if err != nil {
+		return nil, fmt.Errorf("models: payment transactions: %w", err)
+	}
+	return txs, attachProviders(ctx, db, txs...)
+}
+
 // OrderTransactions lists an order's transactions, newest first.
 func OrderTransactions(ctx context.Context, db bun.IDB, orderID int64) ([]PaymentTransaction, error) {
 	var out []PaymentTransaction
@@ -286,8 +296,7 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		if err := queryPreparedOne(ctx, tx, `WITH up AS (
 				UPDATE payment_transactions SET state = $1, state_message = $2, provider_reference = $3, card_last4 = $4, updated_at = now()
 				WHERE id = $5 RETURNING order_id, amount, state)
-			SELECT coalesce(sum(amount) FILTER (WHERE state = 'done'), 0), coalesce(sum(amount) FILTER (WHERE state = 'authorized'), 0),
-				bool_or(state = 'pending') IS TRUE
+			SELECT `+paymentSumsSQL+`
 			FROM (SELECT amount, state FROM up
 				UNION ALL SELECT amount, state FROM payment_transactions WHERE order_id = (SELECT order_id FROM up) AND id <> $5) AS s`,
 			[]any{t.State, t.StateMessage, t.ProviderReference, t.CardLast4, t.ID}, &paid, &authorized, &pending); err != nil {
@@ -360,14 +369,18 @@ func refreshPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 func loadPaymentStatus(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	var paid, authorized decimal.Decimal
 	var pending bool
-	err := queryPreparedOne(ctx, tx, `SELECT coalesce(sum(amount) FILTER (WHERE state = 'done'), 0), coalesce(sum(amount) FILTER (WHERE state = 'authorized'), 0),
-		bool_or(state = 'pending') IS TRUE FROM payment_transactions WHERE order_id = $1`, []any{o.ID}, &paid, &authorized, &pending)
+	err := queryPreparedOne(ctx, tx, `SELECT `+paymentSumsSQL+` FROM payment_transactions WHERE order_id = $1`, []any{o.ID}, &paid, &authorized, &pending)
 	if err != nil {
 		return fmt.Errorf("models: payment status: %w", err)
 	}
 	setPaymentStatus(o, paid, authorized, pending)
 	return nil
 }
+
+// paymentSumsSQL sums transactions (amount, state) for setPaymentStatus:
+// done, authorized, and whether one is pending.
+const paymentSumsSQL = `coalesce(sum(amount) FILTER (WHERE state = 'done'), 0), coalesce(sum(amount) FILTER (WHERE state = 'authorized'), 0),
+	bool_or(state = 'pending') IS TRUE`
 
 // setPaymentStatus sets the order's amount paid and payment status from
 // the sums of its transactions: done, authorized, and whether one is

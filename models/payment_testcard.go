@@ -352,14 +352,11 @@ func GetTestCardCheckout(ctx context.Context, db bun.IDB, reference string) (*Te
 	if err != nil {
 		return nil, notFound(err, "The payment")
 	}
-	txs, err := decodeRows[PaymentTransaction](db, row.TxJSON)
+	txs, err := decodeTransactions(ctx, db, row.TxJSON)
 	if err != nil {
-		return nil, fmt.Errorf("models: payment: %w", err)
-	}
-	t := txs[0]
-	if err := attachProviders(ctx, db, t); err != nil {
 		return nil, err
 	}
+	t := txs[0]
 	if t.Provider == nil || t.Provider.Code != ProviderTestCard {
 		return nil, Errorf(ENOTFOUND, "The payment was not found.")
 	}

@@ -138,11 +138,8 @@ func ShopOrder(ctx context.Context, db bun.IDB, id int64) (*ShopOrderView, error
 	if err != nil {
 		return nil, fmt.Errorf("models: order addresses: %w", err)
 	}
-	txs, err := decodeRows[PaymentTransaction](db, row.TxJSON)
+	txs, err := decodeTransactions(ctx, db, row.TxJSON)
 	if err != nil {
-		return nil, fmt.Errorf("models: order transactions: %w", err)
-	}
-	if err := attachProviders(ctx, db, txs...); err != nil {
 		return nil, err
 	}
 	co, err := GetCompany(ctx, db)
