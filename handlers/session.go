@@ -18,6 +18,7 @@ func NewSessions(db *sql.DB, secureCookie bool, cleanup time.Duration) (*scs.Ses
 	store := postgresstore.NewWithCleanupInterval(db, cleanup)
 	s := scs.New()
 	s.Store = store
+	s.Codec = sessionCodec{}
 	s.Lifetime = 30 * 24 * time.Hour
 	// No scs IdleTimeout: with it every request rewrites the session row (an
 	// UPSERT and a commit per page). The idle limit is kept by keepAlive
