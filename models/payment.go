@@ -239,6 +239,32 @@ func SetTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 	return setTransactionState(ctx, db, reference, up, actorID, "", nil)
 }
 
+// orderAndTransaction is an order with one of its payment transactions as
+// a JSON array of its columns.
+type orderAndTransaction struct {
+	SaleOrder `bun:",extend"`
+
+	TxJSON []byte `bun:"tx_json,scanonly"`
+}
+
+// lockOrderAndTransaction locks and reads the payment transaction
+// reference and its order in one statement, the order first (as placing
+// and confirming lock it), or returns ENOTFOUND. Both rows come locked, in
+// their latest versions.
+func lockOrderAndTransaction(ctx context.Context, tx bun.IDB, reference string) (*SaleOrder, *PaymentTransaction, error) {
+	var row orderAndTransaction
+	if err := queryPreparedOne(ctx, tx, "SELECT "+columnsOf[SaleOrder](tx, "so")+", json_build_array("+columnsOf[PaymentTransaction](tx, "pt")+
+		") AS tx_json FROM sale_orders so JOIN payment_transactions pt ON pt.order_id = so.id WHERE pt.reference = $1 FOR UPDATE OF so, pt",
+		[]any{reference}, &row); err != nil {
+		return nil, nil, notFound(err, "The payment")
+	}
+	txs, err := decodeRows[PaymentTransaction](tx, append(append([]byte("["), row.TxJSON...), ']'))
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: payment transaction: %w", err)
+	}
+	return &row.SaleOrder, txs[0], nil
+}
+
 // setTransactionState is SetTransactionState for a provider: when provider
 // is set, a transaction of another provider is not found; also, when set,
 // runs in the same transaction once the change is made (a webhook records
@@ -251,15 +277,8 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 	}
 	var out *PaymentTransaction
 	err = runConfirmingTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-		// The order first, as placing and confirming do.
-		o := new(SaleOrder)
-		if err := queryPreparedOne(ctx, tx, "SELECT "+columnsOf[SaleOrder](tx, "")+
-			" FROM sale_orders WHERE id = (SELECT order_id FROM payment_transactions WHERE reference = $1) FOR UPDATE", []any{reference}, o); err != nil {
-			return notFound(err, "The payment")
-		}
-		t := new(PaymentTransaction)
-		if err := queryPreparedOne(ctx, tx, "SELECT "+columnsOf[PaymentTransaction](tx, "")+" FROM payment_transactions WHERE reference = $1 FOR UPDATE",
-			[]any{reference}, t); err != nil {
+		o, t, err := lockOrderAndTransaction(ctx, tx, reference)
+		if err != nil {
 			return err
 		}
 		if err := attachProviders(ctx, tx, t); err != nil {

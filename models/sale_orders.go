@@ -172,6 +172,7 @@ func ConfirmOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sal
 // once it has committed).
 type reservations struct {
 	ids      []int64
+	moves    []*moveToReserve // the transfers' moves, as inserted
 	deferred bool
 }
 
@@ -204,7 +205,7 @@ func runConfirmingTx(ctx context.Context, db *bun.DB, fn func(ctx context.Contex
 	ctx, history := collectHistory(ctx)
 	run := func() error {
 		return runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-			r.ids = nil
+			r.ids, r.moves = nil, nil
 			history.start()
 			err := fn(ctx, tx)
 			if err == nil {
@@ -214,10 +215,11 @@ func runConfirmingTx(ctx context.Context, db *bun.DB, fn func(ctx context.Contex
 			if err != nil || r.deferred {
 				return err
 			}
-			for _, id := range r.ids {
-				if err := reserveNewPicking(ctx, tx, id); err != nil {
-					return &reserveError{err}
-				}
+			if len(r.moves) == 0 {
+				return nil
+			}
+			if err := reserveNewMoves(ctx, tx, r.moves); err != nil {
+				return &reserveError{err}
 			}
 			return nil
 		})
@@ -296,15 +298,10 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 		if partner == nil {
 			partner = o.PartnerID
 		}
-		pending := reserveLater(ctx)
-		pickings, err := CreateDeliveryChainTx(ctx, tx, ProcurementInput{WarehouseID: *o.WarehouseID, PartnerID: partner, Origin: *o.Name,
-			ScheduledDate: now, Lines: demand, SaleOrderID: &o.ID, CarrierID: o.CarrierID, DeferReservation: pending != nil,
-			variants: variants, history: &history}, actorID)
-		if err != nil {
+		if _, err := CreateDeliveryChainTx(ctx, tx, ProcurementInput{WarehouseID: *o.WarehouseID, PartnerID: partner, Origin: *o.Name,
+			ScheduledDate: now, Lines: demand, SaleOrderID: &o.ID, CarrierID: o.CarrierID, reserve: reserveLater(ctx),
+			variants: variants, history: &history}, actorID); err != nil {
 			return err
-		}
-		if pending != nil && len(pickings) > 0 {
-			pending.ids = append(pending.ids, pickings[0].ID)
 		}
 		o.DeliveryStatus = DeliveryPending
 	}

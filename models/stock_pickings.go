@@ -28,10 +28,6 @@ type ProcurementInput struct {
 	Lines         []DemandLine
 	SaleOrderID   *int64 // the sales order asking, linked on every transfer
 	CarrierID     *int64
-	// DeferReservation leaves the first step confirmed: the caller reserves
-	// it after its transaction commits, so that the locks on hot quants are
-	// held only for the short reservation, not for the whole confirmation.
-	DeferReservation bool
 
 	// variants, when set, holds the type and tracking of every line's
 	// variant, which the caller has already read.
@@ -39,6 +35,11 @@ type ProcurementInput struct {
 	// history, when set, collects the transfers' history entries for the
 	// caller to record with its own, instead of recording them here.
 	history *[]HistoryEntry
+	// reserve, when set, leaves the first step confirmed and collects it,
+	// with its moves, for the caller to reserve last in its transaction
+	// (or after it), so that the locks on hot quants are held as briefly
+	// as possible.
+	reserve *reservations
 }
 
 // validateDemand checks the lines and returns their variants' stock info,
@@ -142,6 +143,7 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 	// Insert from the last step back, so each move knows the move it feeds.
 	next := make([]*int64, len(lines))
 	var firstMoves []int64
+	var toReserve []*moveToReserve // the first step's, when the caller reserves
 	for si := len(plan) - 1; si >= 0; si-- {
 		st, pk := plan[si], pickings[si]
 		moves := make([]*Move, len(lines))
@@ -160,10 +162,16 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 			next[li] = &m.ID
 			if si == 0 {
 				firstMoves = append(firstMoves, m.ID)
+				vi := info[m.VariantID]
+				toReserve = append(toReserve, &moveToReserve{Move: *m, ProductType: vi.Type, Tracking: vi.Tracking,
+					SourceName: st.SrcName, FromStock: st.FromStock})
 			}
 		}
 	}
-	if !in.DeferReservation {
+	if in.reserve != nil {
+		in.reserve.ids = append(in.reserve.ids, pickings[0].ID)
+		in.reserve.moves = append(in.reserve.moves, toReserve...)
+	} else {
 		states, err := reserveMovesWhere(ctx, tx, "", firstMoves)
 		if err != nil {
 			return nil, err
@@ -182,10 +190,14 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 }
 
 // deliveryStep is one transfer of a delivery chain: its operation type and
-// where it moves the goods.
+// where it moves the goods. Steps taking from the warehouse's stock also
+// know its complete name and whether it has active internal locations
+// (what reserving their moves needs).
 type deliveryStep struct {
 	Type      *PickingType
 	Src, Dest int64
+	SrcName   string
+	FromStock bool
 }
 
 // deliveryPlanRow is an operation type of a warehouse, with what a delivery
@@ -198,6 +210,8 @@ type deliveryPlanRow struct {
 	PackLocationID     *int64 `bun:"pack_location_id,scanonly"`
 	OutputLocationID   *int64 `bun:"output_location_id,scanonly"`
 	CustomerLocationID *int64 `bun:"customer_location_id,scanonly"`
+	StockName          string `bun:"stock_name,scanonly"`       // the stock location's complete name
+	StockFromStock     bool   `bun:"stock_from_stock,scanonly"` // internal locations at or under it
 }
 
 // loadDeliveryPlan reads, in one query, the warehouse's delivery steps with
@@ -208,8 +222,12 @@ func loadDeliveryPlan(ctx context.Context, db bun.IDB, warehouseID int64) ([]del
 	plans, err := cachedByID(ctx, refDeliveryPlans, []int64{warehouseID}, func(ids []int64) (map[int64][]deliveryPlanRow, error) {
 		var rows []deliveryPlanRow
 		err := queryPrepared(ctx, db, "SELECT "+columnsOf[PickingType](db, "pty")+`, wh.delivery_steps, wh.stock_location_id, wh.pack_location_id, wh.output_location_id,
-				(SELECT c.id FROM stock_locations c WHERE c.usage = $2 AND c.warehouse_id IS NULL ORDER BY c.id LIMIT 1) AS customer_location_id
+				(SELECT c.id FROM stock_locations c WHERE c.usage = $2 AND c.warehouse_id IS NULL ORDER BY c.id LIMIT 1) AS customer_location_id,
+				coalesce(sl.complete_name, '') AS stock_name,
+				EXISTS (SELECT 1 FROM stock_locations l WHERE l.usage = 'internal' AND l.active
+					AND (l.id = sl.id OR starts_with(l.complete_name, sl.complete_name || '/'))) AS stock_from_stock
 			FROM picking_types AS pty JOIN warehouses AS wh ON wh.id = pty.warehouse_id
+			LEFT JOIN stock_locations AS sl ON sl.id = wh.stock_location_id
 			WHERE pty.warehouse_id = $1 AND pty.kind = ANY($3)`,
 			[]any{ids[0], UsageCustomer, []string{KindPick, KindPack, KindDelivery}}, &rows)
 		return map[int64][]deliveryPlanRow{ids[0]: rows}, err
@@ -245,6 +263,9 @@ func loadDeliveryPlan(ctx context.Context, db bun.IDB, warehouseID int64) ([]del
 			return nil, Errorf(ENOTFOUND, "The operation type was not found.")
 		}
 		out[i] = deliveryStep{Type: pt, Src: st.src, Dest: st.dest}
+		if st.src == stock {
+			out[i].SrcName, out[i].FromStock = w.StockName, w.StockFromStock
+		}
 	}
 	return out, nil
 }

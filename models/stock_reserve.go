@@ -8,7 +8,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // variantStockInfo is what reservation needs to know about a product variant.
@@ -111,26 +110,19 @@ func reserveMoves(ctx context.Context, tx bun.IDB, ids []int64) error {
 // reservePickingMoves reserves the moves of a transfer (see
 // reserveMovesWhere), through a prepared statement.
 func reservePickingMoves(ctx context.Context, tx bun.IDB, pickingID int64) (map[int64]pickingState, error) {
-	return reservePicking(ctx, tx, pickingID, false)
-}
-
-// reserveNewPicking reserves the moves of a transfer created in the same
-// transaction: nothing can have reserved for them yet, so what they hold
-// is not read.
-func reserveNewPicking(ctx context.Context, tx bun.IDB, pickingID int64) error {
-	_, err := reservePicking(ctx, tx, pickingID, true)
-	return err
-}
-
-func reservePicking(ctx context.Context, tx bun.IDB, pickingID int64, isNew bool) (map[int64]pickingState, error) {
 	var moves []*moveToReserve
 	if err := queryPrepared(ctx, tx, fmt.Sprintf(movesToReserveSQL, columnsOf[Move](tx, "sm"), "sm.picking_id = $1"), []any{pickingID}, &moves); err != nil || len(moves) == 0 {
 		return nil, wrapErr(err, "reserve: load moves")
 	}
-	if isNew {
-		return reserveMovesHolding(ctx, tx, moves, map[int64]decimal.Decimal{})
-	}
 	return reserveLoadedMoves(ctx, tx, moves)
+}
+
+// reserveNewMoves reserves moves created in the same transaction, as they
+// were inserted: nothing can have reserved for them yet, so neither they
+// nor what they hold is read.
+func reserveNewMoves(ctx context.Context, tx bun.IDB, moves []*moveToReserve) error {
+	_, err := reserveMovesHolding(ctx, tx, moves, map[int64]decimal.Decimal{})
+	return err
 }
 
 // movesToReserveSQL locks the moves matching the second %s (the first is
@@ -147,7 +139,7 @@ const movesToReserveSQL = `SELECT %s, t.type AS product_type, t.tracking, src.co
 
 // reserveMovesWhere reserves stock for the make-to-stock moves matching
 // where (columns of stock_moves AS sm) that are confirmed or partially
-// available, in six statements whatever the number of moves:
+// available, in four statements whatever the number of moves:
 //   - the moves are locked, earliest first, with their product's type and
 //     tracking and their source; then what they have reserved already is
 //     read, in a statement of its own: one that waited for a move's lock
@@ -159,7 +151,7 @@ const movesToReserveSQL = `SELECT %s, t.type AS product_type, t.tracking, src.co
 //   - quantities are allotted in memory, earliest moves first, oldest stock
 //     first (FIFO), serial numbers one unit per line;
 //   - quants, move lines, and moves with their transfers are written back
-//     in bulk.
+//     in one statement.
 //
 // Moves whose source is not an internal location (receipts, adjustments) or
 // whose product is not stored are simply marked available. It returns the
@@ -280,22 +272,77 @@ func reserveMovesHolding(ctx context.Context, tx bun.IDB, moves []*moveToReserve
 			states[m.ID] = StateConfirmed
 		}
 	}
-	if err := addQuantReservations(ctx, tx, quantAdd); err != nil {
-		return nil, err
-	}
-	if len(newLines) > 0 {
-		if err := insertPrepared(ctx, tx, &newLines); err != nil {
-			return nil, fmt.Errorf("models: reserve: insert move lines: %w", err)
-		}
-	}
 	var pickingIDs []int64
 	for _, m := range moves {
 		if m.PickingID != nil {
 			pickingIDs = append(pickingIDs, *m.PickingID)
 		}
 	}
-	return setMoveStatesAndRefresh(ctx, tx, states, pickingIDs)
+	return writeReservations(ctx, tx, quantAdd, newLines, states, pickingIDs)
 }
+
+// writeReservations adds reserved quantities to quants, inserts the open
+// move lines holding them, writes the states of the moves and derives those
+// of their transfers, in one statement, and returns the transfers' new
+// states.
+func writeReservations(ctx context.Context, tx bun.IDB, quantAdd map[int64]decimal.Decimal, lines []MoveLine, states map[int64]string, pickingIDs []int64) (map[int64]pickingState, error) {
+	quantIDs := keysOf(quantAdd)
+	amounts := make([]string, len(quantIDs))
+	for i, id := range quantIDs {
+		amounts[i] = quantAdd[id].String()
+	}
+	var l struct {
+		move, variant, location, dest []int64
+		picking, lot, pack            []*int64
+		reserved                      []string
+	}
+	for _, ml := range lines {
+		l.move, l.variant = append(l.move, ml.MoveID), append(l.variant, ml.VariantID)
+		l.location, l.dest = append(l.location, ml.LocationID), append(l.dest, ml.LocationDestID)
+		l.picking, l.lot, l.pack = append(l.picking, ml.PickingID), append(l.lot, ml.LotID), append(l.pack, ml.PackageID)
+		l.reserved = append(l.reserved, ml.ReservedQuantity.String())
+	}
+	moveIDs := keysOf(states)
+	moveStates := make([]string, len(moveIDs))
+	for i, id := range moveIDs {
+		moveStates[i] = states[id]
+	}
+	var rows []struct {
+		ID      int64  `bun:"id"`
+		State   string `bun:"state"`
+		Partial bool   `bun:"partially_available"`
+	}
+	err := queryPrepared(ctx, tx, reservationWritesSQL, []any{quantIDs, amounts,
+		l.move, l.picking, l.variant, l.location, l.dest, l.lot, l.pack, l.reserved,
+		moveIDs, moveStates, uniq(pickingIDs)}, &rows)
+	if err != nil {
+		if isCheckViolation(err, "stock_quants_reserved_within") {
+			return nil, Errorf(ECONFLICT, "The stock changed meanwhile: not enough is free any more. Please try again.")
+		}
+		return nil, fmt.Errorf("models: reserve: write reservations: %w", err)
+	}
+	out := make(map[int64]pickingState, len(rows))
+	for _, r := range rows {
+		out[r.ID] = pickingState{State: r.State, Partial: r.Partial}
+	}
+	return out, nil
+}
+
+// reservationWritesSQL: see writeReservations. The quants are locked
+// already (in id order by the reading statement's ORDER BY per variant).
+var reservationWritesSQL = `WITH quants AS (
+		UPDATE stock_quants q SET reserved_quantity = q.reserved_quantity + a.amount
+		FROM unnest($1::bigint[], $2::text[]::numeric[]) AS a(id, amount) WHERE q.id = a.id),
+	lines AS (
+		INSERT INTO stock_move_lines (move_id, picking_id, variant_id, location_id, location_dest_id, lot_id, package_id, reserved_quantity, state)
+		SELECT move_id, picking_id, variant_id, location_id, location_dest_id, lot_id, package_id, reserved, 'open'
+		FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[]::numeric[])
+			AS l(move_id, picking_id, variant_id, location_id, location_dest_id, lot_id, package_id, reserved)),
+	d AS (SELECT * FROM unnest($11::bigint[], $12::text[]) AS d(id, state)),
+	moved AS (UPDATE stock_moves m SET state = d.state, updated_at = now() FROM d WHERE m.id = d.id)
+	` + fmt.Sprintf(pickingStatesSQL, `SELECT m.picking_id, coalesce(d.state, m.state) AS state
+		FROM stock_moves m LEFT JOIN d ON d.id = m.id WHERE m.picking_id = ANY($13)`) + `
+	RETURNING p.id, p.state, p.partially_available`
 
 // virtualLines are the move lines of a move that takes nothing from stock:
 // one line for the whole quantity, or one per unit for serial numbers.
@@ -358,37 +405,11 @@ func addQuantReservations(ctx context.Context, tx bun.IDB, add map[int64]decimal
 	return nil
 }
 
-// setMoveStates writes the states of moves in one statement.
-func setMoveStates(ctx context.Context, tx bun.IDB, states map[int64]string) error {
-	if len(states) == 0 {
-		return nil
-	}
-	ids := make([]int64, 0, len(states))
-	vals := make([]string, 0, len(states))
-	for id, s := range states {
-		ids = append(ids, id)
-		vals = append(vals, s)
-	}
-	_, err := tx.NewRaw(`UPDATE stock_moves m SET state = d.state, updated_at = now()
-		FROM unnest(?::bigint[], ?::text[]) AS d(id, state) WHERE m.id = d.id`,
-		pgdialect.Array(ids), pgdialect.Array(vals)).Exec(ctx)
-	return wrapErr(err, "set move states")
-}
-
 // pickingStatesSQL derives each transfer's state from the states of its
 // moves, given as rows (picking_id, state) of the %s subquery:
 // all cancelled -> cancel; all done or cancelled -> done; everything
 // available -> assigned; something available -> assigned and partially
 // available; all waiting on another step -> waiting; otherwise confirmed.
-// moveAndPickingStatesSQL sets the states of moves $1 ($2) and refreshes
-// their transfers $3. The picking update cannot see the move update of the
-// same statement, so it reads the new states from d.
-var moveAndPickingStatesSQL = `WITH d AS (SELECT * FROM unnest($1::bigint[], $2::text[]) AS d(id, state)),
-		moved AS (UPDATE stock_moves m SET state = d.state, updated_at = now() FROM d WHERE m.id = d.id)
-		` + fmt.Sprintf(pickingStatesSQL, `SELECT m.picking_id, coalesce(d.state, m.state) AS state
-			FROM stock_moves m LEFT JOIN d ON d.id = m.id WHERE m.picking_id = ANY($3)`) + `
-		RETURNING p.id, p.state, p.partially_available`
-
 const pickingStatesSQL = `UPDATE stock_pickings p SET state = s.state, partially_available = s.partial, updated_at = now()
 	FROM (
 		SELECT picking_id,
@@ -416,34 +437,6 @@ func refreshPickingStates(ctx context.Context, tx bun.IDB, pickingIDs []int64) e
 	_, err := tx.NewRaw(fmt.Sprintf(pickingStatesSQL, "SELECT picking_id, state FROM stock_moves WHERE picking_id IN (?)"),
 		bun.In(uniq(pickingIDs))).Exec(ctx)
 	return wrapErr(err, "refresh transfer states")
-}
-
-// setMoveStatesAndRefresh writes the states of moves and derives those of
-// their transfers, in one statement, and returns the transfers' new states.
-func setMoveStatesAndRefresh(ctx context.Context, tx bun.IDB, states map[int64]string, pickingIDs []int64) (map[int64]pickingState, error) {
-	if len(pickingIDs) == 0 {
-		return nil, setMoveStates(ctx, tx, states)
-	}
-	ids := make([]int64, 0, len(states))
-	vals := make([]string, 0, len(states))
-	for _, id := range keysOf(states) {
-		ids = append(ids, id)
-		vals = append(vals, states[id])
-	}
-	var rows []struct {
-		ID      int64  `bun:"id"`
-		State   string `bun:"state"`
-		Partial bool   `bun:"partially_available"`
-	}
-	err := queryPrepared(ctx, tx, moveAndPickingStatesSQL, []any{ids, vals, uniq(pickingIDs)}, &rows)
-	if err != nil {
-		return nil, fmt.Errorf("models: set move and transfer states: %w", err)
-	}
-	out := make(map[int64]pickingState, len(rows))
-	for _, r := range rows {
-		out[r.ID] = pickingState{State: r.State, Partial: r.Partial}
-	}
-	return out, nil
 }
 
 func uniq(ids []int64) []int64 {
