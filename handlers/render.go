@@ -19,7 +19,7 @@ import (
 // rendering still becomes a proper error page.
 func (h *Handler) render(c echo.Context, status int, page templ.Component, fragment ...templ.Component) error {
 	comp := page
-	if len(fragment) > 0 && isHTMX(c) && c.Request().Header.Get("HX-Boosted") == "" {
+	if len(fragment) > 0 && isHTMX(c) && !isBoosted(c) {
 		comp = fragment[0]
 	}
 	var buf bytes.Buffer
@@ -31,6 +31,12 @@ func (h *Handler) render(c echo.Context, status int, page templ.Component, fragm
 }
 
 func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+// isBoosted reports a request from an hx-boost link or form: htmx swaps
+// the whole page it gets back.
+func isBoosted(c echo.Context) bool {
+	return isHTMX(c) && c.Request().Header.Get("HX-Boosted") == "true"
+}
 
 // page gathers what every page needs: company, user, CSRF token, flash.
 func (h *Handler) page(c echo.Context, title string) views.Page {

@@ -189,6 +189,13 @@ func (h *Handler) CheckoutAddressSave(c echo.Context) error {
 	if len(cart.Notices) > 0 {
 		h.flash(c, "warning", strings.Join(cart.Notices, " "))
 	}
+	if isBoosted(c) {
+		// The boosted form gets the delivery & payment page in this very
+		// response, its address pushed to the location bar: one round
+		// trip less than a redirect (which htmx follows with a full load).
+		c.Response().Header().Set("HX-Push-Url", "/checkout/payment")
+		return h.CheckoutPayment(c)
+	}
 	return redirect(c, "/checkout/payment")
 }
 

@@ -40,7 +40,7 @@ func (h *Handler) ShopOrder(c echo.Context) error {
 	}
 	d := shop.OrderData{View: v, Token: v.Order.AccessToken, CSRF: csrfToken(c)}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	if isHTMX(c) && c.Request().Header.Get("HX-Boosted") == "" {
+	if isHTMX(c) && !isBoosted(c) {
 		return h.render(c, http.StatusOK, shop.OrderBody(d))
 	}
 	return h.render(c, http.StatusOK, shop.OrderPage(h.page(c, "Order "+v.Order.Number()), d))

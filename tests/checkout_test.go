@@ -384,6 +384,50 @@ func TestCheckoutAddressValidation(t *testing.T) {
 	}
 }
 
+// The address form is boosted: htmx gets the delivery & payment page in the
+// response to the address itself, its address pushed to the location bar;
+// refused addresses come back as the address form (422) and push nothing
+// onwards.
+func TestCheckoutBoostedAddressStep(t *testing.T) {
+	app := testapp.Start(t)
+	items := cartItems(t, app, 1, 5)
+	c := app.Client(t)
+	addToCart(t, c, items[0].VariantID, "1")
+	boosted := func() http.Header { return http.Header{"Hx-Request": {"true"}, "Hx-Boosted": {"true"}} }
+
+	bad := checkoutAddress()
+	bad.Set("billing_email", "not-an-email")
+	bad.Set("_csrf", c.CSRF())
+	r := c.PostRaw("/checkout", bad, boosted())
+	doc, _ := cartPage(t, r.Body)
+	if r.StatusCode != http.StatusUnprocessableEntity || text(doc, "error-billing_email") == "" {
+		t.Fatalf("bad address: %d, e-mail message %q", r.StatusCode, text(doc, "error-billing_email"))
+	}
+	if p := r.Header.Get("Hx-Push-Url"); p != "" {
+		t.Errorf("a refused address pushed %q", p)
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE invoice_partner_id IS NOT NULL"); n != 0 {
+		t.Errorf("a refused address was set on the cart")
+	}
+
+	form := checkoutAddress()
+	form.Set("_csrf", c.CSRF())
+	r = c.PostRaw("/checkout", form, boosted())
+	if r.StatusCode != http.StatusOK || r.Header.Get("Hx-Push-Url") != "/checkout/payment" {
+		t.Fatalf("address: %d, pushed %q, want 200 and /checkout/payment\n%s", r.StatusCode, r.Header.Get("Hx-Push-Url"), r.Body)
+	}
+	doc, _ = cartPage(t, r.Body)
+	if doc.Find("[data-testid=shipping-option]").Length() == 0 || doc.Find("[data-testid=place-order]").Length() == 0 {
+		t.Fatalf("the response is not the delivery & payment page:\n%s", r.Body)
+	}
+	if !strings.Contains(r.Body, "Veldstraat 1") {
+		t.Errorf("the delivery & payment page does not show the address just entered")
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE invoice_partner_id IS NOT NULL"); n != 1 {
+		t.Errorf("%d carts with an address, want 1", n)
+	}
+}
+
 func TestCheckoutCreatesAccount(t *testing.T) {
 	app := testapp.Start(t)
 	items := cartItems(t, app, 1, 5)

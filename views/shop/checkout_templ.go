@@ -395,7 +395,7 @@ func CheckoutAddressPage(p views.Page, d AddressData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<form class=\"form checkout-form\" method=\"post\" action=\"/checkout\" data-testid=\"address-form\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<form class=\"form checkout-form\" method=\"post\" action=\"/checkout\" hx-boost=\"true\" hx-disabled-elt=\"find button[type=submit]\" data-testid=\"address-form\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
