@@ -17,7 +17,8 @@ type Config struct {
 	Production bool // stricter cookies, HSTS, no demo hints
 	TrustProxy bool // take the client address from X-Forwarded-For
 	BodyLimit  string
-	PublicURL  string // base URL for links in mails and provider callbacks; empty: the request's host
+	PublicURL  string         // base URL for links in mails and provider callbacks; empty: the request's host
+	Outbox     *models.Outbox // where mail is queued: sent through SMTP, or kept in the back office when nil
 }
 
 // baseURL is where this server is reached from outside: PUBLIC_URL, else the

@@ -82,11 +82,14 @@ func (h *Handler) OfficeOrderSend(c echo.Context) error {
 	base := h.baseURL(c)
 	link := func(o *models.SaleOrder) string { return base + shop.OrderURL(o) }
 	return h.orderAction(c, func(id, actor int64) (string, error) {
-		m, err := models.SendQuotation(c.Request().Context(), h.db, id, link, actor)
+		m, err := models.SendQuotation(c.Request().Context(), h.db, h.cfg.Outbox, id, link, actor)
 		if err != nil {
 			return "", err
 		}
-		return "Quotation sent to " + m.To + ". No mail server is configured: the mail is kept under Outgoing mail.", nil
+		if m.State == models.MailKept {
+			return "Quotation sent to " + m.To + ". No mail server is configured: the mail is kept under Outgoing mail.", nil
+		}
+		return "Quotation sent to " + m.To + ".", nil
 	})
 }
 

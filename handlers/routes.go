@@ -207,6 +207,7 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	soMail := h.area(app, "/office/mail", catalogRoles)
 	soMail.GET("", h.OfficeMailList)
 	soMail.GET("/:id", h.OfficeMailDetail)
+	soMail.POST("/:id/retry", h.OfficeMailRetry)
 
 	// -- shipping methods, promotion codes, payment providers, webhook log (sales settings engineer):
 	ssCarriers := h.area(app, "/office/carriers", catalogRoles)

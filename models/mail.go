@@ -11,21 +11,20 @@ import (
 
 // Outgoing mail states.
 const (
-	MailOutgoing = "outgoing" // waiting for an SMTP sender
+	MailOutgoing = "outgoing" // waiting for the SMTP sender (SMTP_URL is set)
 	MailSent     = "sent"
-	MailError    = "error"
-	MailKept     = "kept" // no SMTP server is configured: kept here, shown in the back office
+	MailError    = "error" // the sender gave up after MaxMailAttempts tries
+	MailKept     = "kept"  // no SMTP server is configured: kept here, shown in the back office
 )
 
 // QueueMail stores an outgoing mail, inside the caller's transaction when db
 // is one, so that a mail exists exactly when the change it reports does.
-//
-// Orderflow has no SMTP sender yet: every mail is stored with state "kept"
-// and read in the back office (/office/mail). Delivering through an SMTP
-// server (SMTP_URL, passed down from handlers.Config) is future work; a
-// sender would queue mails as "outgoing" and mark them sent or error.
+// With an outbox that delivers (an SMTP server is configured) the mail is
+// "outgoing" and the sender sends it (SendDueMail); without one (box nil) it
+// is "kept" and read in the back office (/office/mail). The caller calls
+// box.Queued once its transaction has committed.
 // It returns EINVALID when the address or the subject is missing.
-func QueueMail(ctx context.Context, db bun.IDB, m MailMessage) (*MailMessage, error) {
+func QueueMail(ctx context.Context, db bun.IDB, box *Outbox, m MailMessage) (*MailMessage, error) {
 	m.To = normalizeEmail(m.To)
 	m.Subject = strings.TrimSpace(m.Subject)
 	p := Problems{}
@@ -36,11 +35,14 @@ func QueueMail(ctx context.Context, db bun.IDB, m MailMessage) (*MailMessage, er
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	m.ID, m.State, m.Error, m.SentAt = 0, MailKept, "", nil
+	m.ID, m.State, m.Error, m.SentAt, m.Attempts, m.NextAttemptAt = 0, MailKept, "", nil, 0, time.Time{}
+	if box.Delivers() {
+		m.State = MailOutgoing
+	}
 	if m.CreatedBy != nil && *m.CreatedBy == 0 {
 		m.CreatedBy = nil
 	}
-	if _, err := db.NewInsert().Model(&m).Returning("id, created_at").Exec(ctx); err != nil {
+	if _, err := db.NewInsert().Model(&m).Returning("id, created_at, next_attempt_at").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("models: queue mail: %w", err)
 	}
 	return &m, nil
@@ -82,6 +84,8 @@ type MailRow struct {
 	Error         string     `bun:"error"`
 	CreatedAt     time.Time  `bun:"created_at"`
 	SentAt        *time.Time `bun:"sent_at"`
+	Attempts      int        `bun:"attempts"`
+	NextAttemptAt time.Time  `bun:"next_attempt_at"`
 	CreatedByName string     `bun:"created_by_name"`
 	DocumentName  string     `bun:"document_name"` // S00042 for an order; "" when none
 }
@@ -112,7 +116,7 @@ func (p MailPage) Pages() int {
 
 func mailRowQuery(db bun.IDB, rows any) *bun.SelectQuery {
 	return db.NewSelect().Model(rows).
-		ColumnExpr("mm.id, mm.to_address, mm.subject, mm.body, mm.res_model, mm.res_id, mm.state, mm.error, mm.created_at, mm.sent_at").
+		ColumnExpr("mm.id, mm.to_address, mm.subject, mm.body, mm.res_model, mm.res_id, mm.state, mm.error, mm.created_at, mm.sent_at, mm.attempts, mm.next_attempt_at").
 		ColumnExpr("coalesce(u.name, 'System') AS created_by_name").
 		ColumnExpr("coalesce(so.name, '') AS document_name").
 		Join("LEFT JOIN users AS u ON u.id = mm.created_by").

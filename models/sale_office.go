@@ -1019,10 +1019,12 @@ func formPrice(d decimal.Decimal) string {
 
 // SendQuotation mails a quotation to its customer with the link to see it
 // online (portalURL gives the full address of an order's page: the web
-// layer owns that address) and marks it sent. Sending again sends another
-// mail. It returns the mail; ECONFLICT when the order is not a quotation
-// typed in the back office or the customer has no email address.
-func SendQuotation(ctx context.Context, db *bun.DB, orderID int64, portalURL func(*SaleOrder) string, actorID int64) (*MailMessage, error) {
+// layer owns that address) and marks it sent. The mail goes to box (see
+// QueueMail: "outgoing" for the SMTP sender, or "kept" when box is nil).
+// Sending again sends another mail. It returns the mail; ECONFLICT when the
+// order is not a quotation typed in the back office or the customer has no
+// email address.
+func SendQuotation(ctx context.Context, db *bun.DB, box *Outbox, orderID int64, portalURL func(*SaleOrder) string, actorID int64) (*MailMessage, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
@@ -1059,7 +1061,7 @@ func SendQuotation(ctx context.Context, db *bun.DB, orderID int64, portalURL fun
 		if actorID != 0 {
 			_ = tx.NewRaw("SELECT name FROM users WHERE id = ?", actorID).Scan(ctx, &sender)
 		}
-		mail, err = QueueMail(ctx, tx, MailMessage{To: customer.Email, Subject: fmt.Sprintf("Quotation %s from %s", o.Number(), co.Name),
+		mail, err = QueueMail(ctx, tx, box, MailMessage{To: customer.Email, Subject: fmt.Sprintf("Quotation %s from %s", o.Number(), co.Name),
 			Body: quotationMailBody(co, o, customer, sender, portalURL(o)), ResModel: "sale_order", ResID: &o.ID, CreatedBy: &actorID})
 		if err != nil {
 			return err
@@ -1075,6 +1077,7 @@ func SendQuotation(ctx context.Context, db *bun.DB, orderID int64, portalURL fun
 	if err != nil {
 		return nil, wrapOp(err, "send quotation")
 	}
+	box.Queued()
 	return mail, nil
 }
 

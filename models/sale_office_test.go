@@ -331,7 +331,7 @@ func TestSendQuotationMailsTheLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	link := func(o *models.SaleOrder) string { return "https://shop.example/shop/orders/1?token=" + o.AccessToken }
-	m, err := models.SendQuotation(e.ctx, e.db, o.ID, link, 0)
+	m, err := models.SendQuotation(e.ctx, e.db, nil, o.ID, link, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,12 +358,12 @@ func TestSendQuotationMailsTheLink(t *testing.T) {
 
 	// A customer without an email address, and a web order, cannot be sent.
 	noMail := e.quotation(e.officeCustomer("No Mail", ""), map[int64]string{v: "1"})
-	if _, err := models.SendQuotation(e.ctx, e.db, noMail.ID, link, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.SendQuotation(e.ctx, e.db, nil, noMail.ID, link, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("send without email: %v", err)
 	}
 	e.count(v, *e.wh.StockLocationID, 5, "")
 	web := e.checkout(models.ProviderWire, map[int64]int{v: 1})
-	if _, err := models.SendQuotation(e.ctx, e.db, web.Order.ID, link, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.SendQuotation(e.ctx, e.db, nil, web.Order.ID, link, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("send a web order: %v", err)
 	}
 }

@@ -316,6 +316,9 @@ type MailMessage struct {
 	CreatedBy *int64     `bun:"created_by"`
 	CreatedAt time.Time  `bun:"created_at,notnull,default:current_timestamp"`
 	SentAt    *time.Time `bun:"sent_at"`
+	// Delivery through SMTP: tries so far, and when the sender may try next.
+	Attempts      int       `bun:"attempts,notnull"`
+	NextAttemptAt time.Time `bun:"next_attempt_at,nullzero,notnull,default:current_timestamp"`
 }
 
 type storedChoices struct{ carrierID, couponID *int64 }

@@ -63,7 +63,7 @@ func ooSampleOrder(t *testing.T, app *testapp.App) int64 {
 func ooSampleMail(t *testing.T, app *testapp.App) int64 {
 	t.Helper()
 	o := ooQuotation(t, app, "Mail Customer", "1")
-	m, err := models.SendQuotation(context.Background(), app.DB, o.ID, func(*models.SaleOrder) string { return app.URL + "/" }, 0)
+	m, err := models.SendQuotation(context.Background(), app.DB, app.Outbox, o.ID, func(*models.SaleOrder) string { return app.URL + "/" }, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,9 +30,19 @@ type App struct {
 // local port until the test ends.
 func Start(tb testing.TB) *App {
 	tb.Helper()
+	return StartWith(tb, nil)
+}
+
+// StartWith is Start with the configuration changed by configure first
+// (an SMTP server, for instance).
+func StartWith(tb testing.TB, configure func(*app.Config)) *App {
+	tb.Helper()
 	cfg := app.Config{
 		DatabaseURL: testdb.NewSeededURL(tb), Env: "development", MaxConns: 20,
 		CompanyName: "Test Shop", Currency: "EUR", MigrateOnStart: true,
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {

@@ -19,13 +19,16 @@ import (
 	"orderflow/models"
 )
 
-// App is one running Orderflow: database, sessions and web server.
+// App is one running Orderflow: database, sessions, web server and, when
+// an SMTP server is configured, the mail sender.
 type App struct {
 	Config  Config
 	Log     *slog.Logger
 	DB      *bun.DB
 	Echo    *echo.Echo
 	Handler *handlers.Handler
+	Outbox  *models.Outbox // where operations queue mail; nil: kept in the back office
+	Mailer  *Mailer        // the SMTP sender; nil without SMTP_URL
 
 	store *postgresstore.PostgresStore
 }
@@ -42,6 +45,10 @@ func DatabaseURL(ctx context.Context, cfg Config, log *slog.Logger) (string, err
 // Open connects to the database, migrates it when configured to, seeds the
 // company (and demo users outside production), and builds the web server.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	smtp, err := cfg.SMTP()
+	if err != nil {
+		return nil, err
+	}
 	dsn, err := DatabaseURL(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -65,10 +72,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 	}
+	if smtp != nil {
+		a.Outbox = models.NewOutbox(true)
+		a.Mailer = NewMailer(db, *smtp, a.Outbox, log)
+	}
 	sessions, store := handlers.NewSessions(db.DB, cfg.Production(), 5*time.Minute)
 	a.store = store
 	a.Echo, a.Handler = handlers.New(handlers.Config{
-		Production: cfg.Production(), TrustProxy: cfg.TrustProxy, PublicURL: cfg.PublicURL,
+		Production: cfg.Production(), TrustProxy: cfg.TrustProxy, PublicURL: cfg.PublicURL, Outbox: a.Outbox,
 	}, db, sessions, log)
 	return a, nil
 }
@@ -81,13 +92,18 @@ func (a *App) Seed(ctx context.Context) error {
 }
 
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully:
-// requests in flight get up to 15 seconds to finish.
+// requests in flight get up to 15 seconds to finish. The mail sender runs
+// while it serves.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := a.Echo.Server
 	srv.Handler = a.Echo
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go a.checkAvailabilityEvery(ctx, time.Minute)
+	if a.Mailer != nil && !a.Config.MailSenderOff {
+		a.Mailer.Start(mailPollEvery)
+		defer a.Mailer.Stop()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -128,8 +144,15 @@ func (a *App) checkAvailabilityEvery(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Close releases the database and stops session cleanup.
+// mailPollEvery is how often the mail sender looks for due mail (retries;
+// mail queued by another app server) besides being woken by this one.
+const mailPollEvery = 5 * time.Second
+
+// Close releases the database and stops session cleanup and the mail sender.
 func (a *App) Close() error {
+	if a.Mailer != nil {
+		a.Mailer.Stop()
+	}
 	if a.store != nil {
 		a.store.StopCleanup()
 	}

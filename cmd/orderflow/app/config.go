@@ -27,6 +27,12 @@ type Config struct {
 	Currency       string // ORDERFLOW_CURRENCY: EUR | USD ...
 	PprofAddr      string // PPROF_ADDR: serve net/http/pprof there (e.g. 127.0.0.1:6060), for profiling load tests
 	PublicURL      string // PUBLIC_URL: where shoppers and payment providers reach the shop; empty: the request's own host
+	SMTPURL        string // SMTP_URL: smtp://user:password@host:587 (STARTTLS) or smtps://host:465; empty: mail is kept in the back office
+	SMTPFrom       string // SMTP_FROM: the sender address, required with SMTP_URL
+
+	// MailSenderOff starts no background mail sender even with SMTP_URL
+	// (tests: they send the due mail with App.Mailer.SendDue).
+	MailSenderOff bool
 }
 
 // Production reports whether this is a production deployment.
@@ -46,6 +52,8 @@ func ConfigFromEnv() (Config, error) {
 		MigrateOnStart: true,
 		PublicURL:      strings.TrimRight(os.Getenv("PUBLIC_URL"), "/"),
 		PprofAddr:      os.Getenv("PPROF_ADDR"),
+		SMTPURL:        strings.TrimSpace(os.Getenv("SMTP_URL")),
+		SMTPFrom:       strings.TrimSpace(os.Getenv("SMTP_FROM")),
 	}
 	var problems []string
 	if c.Env != "development" && c.Env != "production" {
@@ -79,6 +87,10 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if len(c.Currency) != 3 {
 		problems = append(problems, "ORDERFLOW_CURRENCY must be a 3-letter ISO code")
+	}
+	if c.SMTPURL != "" {
+		_, p := parseSMTP(c.SMTPURL, c.SMTPFrom)
+		problems = append(problems, p...)
 	}
 	if len(problems) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(problems, "; "))

@@ -1,0 +1,171 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Outbox says what becomes of the mail the operations queue. With delivery
+// on (an SMTP server is configured) mail is queued "outgoing" and the sender
+// is woken once the transaction that queued it has committed; a nil *Outbox,
+// or one without delivery, keeps mail in the database for the back office
+// ("kept"). Each running app holds its own, so apps started side by side in
+// one process (tests) never share a switch.
+type Outbox struct {
+	deliver bool
+	wake    chan struct{}
+}
+
+// NewOutbox returns the outbox of one app; deliver tells whether an SMTP
+// sender delivers its mail.
+func NewOutbox(deliver bool) *Outbox {
+	return &Outbox{deliver: deliver, wake: make(chan struct{}, 1)}
+}
+
+// Delivers reports whether queued mail is sent through SMTP.
+func (b *Outbox) Delivers() bool { return b != nil && b.deliver }
+
+// Queued wakes the sender: mail was queued and its transaction committed.
+// It never blocks; several calls before the sender looks make one wake-up.
+func (b *Outbox) Queued() {
+	if !b.Delivers() {
+		return
+	}
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Wake is where the sender hears of newly queued mail (nil for a nil outbox:
+// a receive from it waits for ever, which is right when nothing is sent).
+func (b *Outbox) Wake() <-chan struct{} {
+	if b == nil {
+		return nil
+	}
+	return b.wake
+}
+
+// MaxMailAttempts is how many times the sender tries a mail before it gives
+// up and the mail becomes "error" (a person may then send it again).
+const MaxMailAttempts = 5
+
+// mailRetryDelays is the wait after the first, second ... failed try.
+var mailRetryDelays = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
+
+// MailRetryDelay is how long the sender waits after the attempts-th failed
+// try of a mail before trying again.
+func MailRetryDelay(attempts int) time.Duration {
+	return mailRetryDelays[min(max(attempts, 1), len(mailRetryDelays))-1]
+}
+
+// MailTransport delivers one mail (an SMTP client). An error is recorded on
+// the mail, which is tried again later.
+type MailTransport interface {
+	Send(ctx context.Context, m *MailMessage) error
+}
+
+// MailRound is what one SendDueMail call did.
+type MailRound struct {
+	Sent   int
+	Failed int // tries that failed (the mail is retried later, or became "error")
+}
+
+// SendDueMail sends the outgoing mail that is due, oldest first, until none
+// is due, limit mails were tried, or ctx ends. Each mail is claimed in its
+// own transaction with SELECT ... FOR UPDATE SKIP LOCKED and its row stays
+// locked while t sends it, so another sender (another app server on the same
+// database) passes over it: a mail is sent once. A sent mail becomes "sent"
+// with sent_at; a failure records the error and the try, and the mail waits
+// MailRetryDelay before the next one, or becomes "error" after
+// MaxMailAttempts tries. When ctx ends, the mail in flight is finished and
+// recorded (t bounds it with its own timeouts) and no other mail is taken: a
+// mail handed to the server and then forgotten would be sent twice.
+func SendDueMail(ctx context.Context, db *bun.DB, t MailTransport, limit int) (MailRound, error) {
+	var round MailRound
+	for round.Sent+round.Failed < limit && ctx.Err() == nil {
+		var sendErr error
+		err := db.RunInTx(context.WithoutCancel(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
+			m := new(MailMessage)
+			err := tx.NewSelect().Model(m).
+				Where("state = ?", MailOutgoing).Where("next_attempt_at <= now()").
+				OrderExpr("next_attempt_at, id").Limit(1).For("UPDATE SKIP LOCKED").Scan(ctx)
+			if err != nil {
+				return notFound(err, "Due mail")
+			}
+			sendErr = t.Send(ctx, m)
+			q := tx.NewUpdate().Model((*MailMessage)(nil)).Where("id = ?", m.ID).Set("attempts = attempts + 1")
+			switch {
+			case sendErr == nil:
+				q = q.Set("state = ?", MailSent).Set("sent_at = now()").Set("error = ''")
+			case m.Attempts+1 >= MaxMailAttempts:
+				q = q.Set("state = ?", MailError).Set("error = ?", mailErrorText(sendErr))
+			default:
+				delay := int64(MailRetryDelay(m.Attempts+1) / time.Second)
+				q = q.Set("error = ?", mailErrorText(sendErr)).Set("next_attempt_at = now() + ? * interval '1 second'", delay)
+			}
+			if _, err := q.Exec(ctx); err != nil {
+				return fmt.Errorf("record mail %d: %w", m.ID, err)
+			}
+			return nil
+		})
+		switch {
+		case ErrorCode(err) == ENOTFOUND:
+			return round, nil // nothing (more) is due
+		case err != nil:
+			return round, fmt.Errorf("models: send due mail: %w", err)
+		case sendErr != nil:
+			round.Failed++
+		default:
+			round.Sent++
+		}
+	}
+	return round, nil
+}
+
+// mailErrorText is the error kept on a mail: what the server said, bounded.
+func mailErrorText(err error) string {
+	const most = 1000
+	s := err.Error()
+	if r := []rune(s); len(r) > most {
+		s = string(r[:most]) + "…"
+	}
+	return s
+}
+
+// RetryMail puts a failed mail back in the queue ("Send again"): outgoing,
+// tries reset, due at once, and noted in its document's history; the caller
+// wakes the sender (box.Queued) afterwards. It locks the mail's row. It
+// returns ENOTFOUND, or ECONFLICT when the mail has not failed or no SMTP
+// server is configured.
+func RetryMail(ctx context.Context, db *bun.DB, box *Outbox, id, actorID int64) (*MailMessage, error) {
+	if !box.Delivers() {
+		return nil, Errorf(ECONFLICT, "No mail server is configured: the mail cannot be sent.")
+	}
+	m := new(MailMessage)
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewSelect().Model(m).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+			return notFound(err, "The mail")
+		}
+		if m.State != MailError {
+			return Errorf(ECONFLICT, "Only a failed mail can be sent again; this one is %s.", MailStateLabel(m.State))
+		}
+		if _, err := tx.NewUpdate().Model(m).Set("state = ?", MailOutgoing).Set("attempts = 0").
+			Set("next_attempt_at = now()").Set("error = ''").WherePK().
+			Returning("state, attempts, next_attempt_at, error").Exec(ctx); err != nil {
+			return err
+		}
+		if m.ResModel != "" && m.ResID != nil {
+			return RecordHistory(ctx, tx, m.ResModel, *m.ResID, actorID, "Mail to "+m.To+" queued to be sent again after it failed.")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapOp(err, "send mail again")
+	}
+	box.Queued()
+	return m, nil
+}
