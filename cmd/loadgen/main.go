@@ -117,7 +117,7 @@ func main() {
 	if n := done.Load(); n > 0 {
 		perOrder = float64(requests) / float64(n)
 	}
-	fmt.Printf("order latency (9-11 HTTP requests, %.1f on average): p50 %v p99 %v\n", perOrder, pct(orderLat, 50), pct(orderLat, 99))
+	fmt.Printf("order latency (8-10 browser requests, %.1f on average): p50 %v p99 %v\n", perOrder, pct(orderLat, 50), pct(orderLat, 99))
 	fmt.Printf("request latency: p50 %v p99 %v over %d requests (%.0f req/s)\n", pct(reqLat, 50), pct(reqLat, 99), len(reqLat), float64(len(reqLat))/elapsed.Seconds())
 	for e, n := range firstErrs {
 		fmt.Printf("  %d x %s\n", n, e)
