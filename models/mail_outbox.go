@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,10 +64,18 @@ func MailRetryDelay(attempts int) time.Duration {
 }
 
 // MailTransport delivers one mail (an SMTP client). An error is recorded on
-// the mail, which is tried again later.
+// the mail, which is tried again later unless it is a *MailRejected.
 type MailTransport interface {
 	Send(ctx context.Context, m *MailMessage) error
 }
+
+// MailRejected is a refusal that trying again cannot change (an SMTP 5xx
+// reply: no such mailbox, relaying denied): the mail fails at once instead
+// of being retried for an hour and a half.
+type MailRejected struct{ Err error }
+
+func (e *MailRejected) Error() string { return e.Err.Error() }
+func (e *MailRejected) Unwrap() error { return e.Err }
 
 // MailRound is what one SendDueMail call did.
 type MailRound struct {
@@ -81,7 +90,8 @@ type MailRound struct {
 // database) passes over it: a mail is sent once. A sent mail becomes "sent"
 // with sent_at; a failure records the error and the try, and the mail waits
 // MailRetryDelay before the next one, or becomes "error" after
-// MaxMailAttempts tries. When ctx ends, the mail in flight is finished and
+// MaxMailAttempts tries, or at once when the server rejected it for good
+// (MailRejected). When ctx ends, the mail in flight is finished and
 // recorded (t bounds it with its own timeouts) and no other mail is taken: a
 // mail handed to the server and then forgotten would be sent twice.
 func SendDueMail(ctx context.Context, db *bun.DB, t MailTransport, limit int) (MailRound, error) {
@@ -101,7 +111,7 @@ func SendDueMail(ctx context.Context, db *bun.DB, t MailTransport, limit int) (M
 			switch {
 			case sendErr == nil:
 				q = q.Set("state = ?", MailSent).Set("sent_at = now()").Set("error = ''")
-			case m.Attempts+1 >= MaxMailAttempts:
+			case errors.As(sendErr, new(*MailRejected)) || m.Attempts+1 >= MaxMailAttempts:
 				q = q.Set("state = ?", MailError).Set("error = ?", mailErrorText(sendErr))
 			default:
 				delay := int64(MailRetryDelay(m.Attempts+1) / time.Second)

@@ -27,10 +27,11 @@ import (
 )
 
 // smtpSink is a real SMTP server on a local port that keeps what it is given,
-// or refuses every recipient while refuse is set.
+// or refuses every recipient while refuse holds an SMTP reply code: 450 (the
+// mailbox is busy: try later) or 550 (no such user: trying again is useless).
 type smtpSink struct {
 	Addr     string
-	refuse   atomic.Bool
+	refuse   atomic.Int32
 	delay    time.Duration // per message, so that two senders overlap
 	received chan *mail.Message
 
@@ -67,8 +68,11 @@ func (s *sinkSession) Reset()                               {}
 func (s *sinkSession) Logout() error                        { return nil }
 func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
 func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.sink.refuse.Load() {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+	switch s.sink.refuse.Load() {
+	case busy:
+		return &smtp.SMTPError{Code: busy, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "Mailbox busy, try again later"}
+	case noSuchUser:
+		return &smtp.SMTPError{Code: noSuchUser, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
 	}
 	return nil
 }
@@ -228,10 +232,16 @@ func TestMailBackgroundSenderWakesOnQueue(t *testing.T) {
 	}
 }
 
+// SMTP replies the sink refuses with: temporary, and permanent.
+const (
+	busy       = 450
+	noSuchUser = 550
+)
+
 func TestMailRefusedIsRetriedThenFailsAndCanBeSentAgain(t *testing.T) {
 	ctx := context.Background()
 	sink := startSMTPSink(t)
-	sink.refuse.Store(true)
+	sink.refuse.Store(busy)
 	a := startMailApp(t, sink, false)
 	sales := a.LoginAs(t, "sales")
 	_, queued := mlSendQuotation(t, a, sales, "Rita Refused")
@@ -241,7 +251,7 @@ func TestMailRefusedIsRetriedThenFailsAndCanBeSentAgain(t *testing.T) {
 		t.Fatalf("send due: %+v %v", round, err)
 	}
 	row := mlRow(t, a, queued.ID)
-	if row.State != models.MailOutgoing || row.Attempts != 1 || !strings.Contains(row.Error, "No such user here") {
+	if row.State != models.MailOutgoing || row.Attempts != 1 || !strings.Contains(row.Error, "Mailbox busy") {
 		t.Fatalf("after a refusal: state %s attempts %d error %q", row.State, row.Attempts, row.Error)
 	}
 	var later bool
@@ -282,7 +292,7 @@ func TestMailRefusedIsRetriedThenFailsAndCanBeSentAgain(t *testing.T) {
 	if got := doc.Find(`[data-testid="mail-state"]`).First().Text(); got != "Failed" {
 		t.Fatalf("detail state %q, want Failed", got)
 	}
-	if got := doc.Find(`[data-testid="mail-failure"]`).Text(); !strings.Contains(got, "No such user here") || !strings.Contains(got, "5 tries") {
+	if got := doc.Find(`[data-testid="mail-failure"]`).Text(); !strings.Contains(got, "Mailbox busy") || !strings.Contains(got, "5 tries") {
 		t.Fatalf("failure shown: %q", got)
 	}
 	if doc.Find(`[data-testid="mail-retry"]`).Length() != 1 {
@@ -311,12 +321,41 @@ func TestMailRefusedIsRetriedThenFailsAndCanBeSentAgain(t *testing.T) {
 	}
 
 	// The server takes it now.
-	sink.refuse.Store(false)
+	sink.refuse.Store(0)
 	if round, err := a.Mailer.SendDue(ctx); err != nil || round.Sent != 1 {
 		t.Fatalf("after Send again: %+v %v", round, err)
 	}
 	if row := mlRow(t, a, queued.ID); row.State != models.MailSent || len(sink.Mails()) != 1 {
 		t.Fatalf("state %s, %d mails arrived", row.State, len(sink.Mails()))
+	}
+}
+
+// A recipient the server rejects for good (550) fails at the first try:
+// retrying for an hour and a half would not change the answer.
+func TestMailRejectedRecipientFailsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	sink := startSMTPSink(t)
+	sink.refuse.Store(noSuchUser)
+	a := startMailApp(t, sink, false)
+	sales := a.LoginAs(t, "sales")
+	_, queued := mlSendQuotation(t, a, sales, "Nora Nobody")
+
+	if round, err := a.Mailer.SendDue(ctx); err != nil || round.Failed != 1 || round.Sent != 0 {
+		t.Fatalf("send due: %+v %v", round, err)
+	}
+	row := mlRow(t, a, queued.ID)
+	if row.State != models.MailError || row.Attempts != 1 || !strings.Contains(row.Error, "No such user here") {
+		t.Fatalf("after a permanent refusal: state %s attempts %d error %q", row.State, row.Attempts, row.Error)
+	}
+	doc := ooDoc(t, sales.Get(fmt.Sprintf("/office/mail/%d", row.ID)))
+	if got := doc.Find(`[data-testid="mail-failure"]`).Text(); !strings.Contains(got, "refused it for good") || !strings.Contains(got, "No such user here") {
+		t.Fatalf("failure shown: %q", got)
+	}
+	if doc.Find(`[data-testid="mail-retry"]`).Length() != 1 {
+		t.Fatal("no Send again button on a rejected mail (the address may be corrected on the server)")
+	}
+	if round, err := a.Mailer.SendDue(ctx); err != nil || round != (models.MailRound{}) {
+		t.Fatalf("a failed mail was tried again: %+v %v", round, err)
 	}
 }
 
@@ -403,7 +442,7 @@ func TestBrowserMailDeliveryStates(t *testing.T) {
 	}
 	send("Sam Sent")
 	sendDue()
-	sink.refuse.Store(true)
+	sink.refuse.Store(busy)
 	send("Rex Retrying")
 	failed := send("Fay Failed")
 	sendDue()
@@ -434,7 +473,7 @@ func TestBrowserMailDeliveryStates(t *testing.T) {
 			}
 			browser.Screenshot(t, tab, "mail-"+size.name+".png")
 			browser.Navigate(t, tab, a.URL+fmt.Sprintf("/office/mail/%d", failed.ID))
-			if got := browser.Text(t, tab, `[data-testid=mail-failure]`); !strings.Contains(got, "No such user here") {
+			if got := browser.Text(t, tab, `[data-testid=mail-failure]`); !strings.Contains(got, "Mailbox busy") {
 				t.Errorf("failure %q", got)
 			}
 			browser.Screenshot(t, tab, "mail-failed-"+size.name+".png")

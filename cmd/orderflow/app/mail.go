@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
@@ -203,6 +204,9 @@ func (t *smtpTransport) Send(ctx context.Context, m *models.MailMessage) error {
 	}
 	if err := t.client.Send(msg); err != nil {
 		t.Close() // start the next mail on a fresh connection
+		if se := (*gomail.SendError)(nil); errors.As(err, &se) && se.ErrorCode() >= 500 {
+			return &models.MailRejected{Err: err} // a permanent refusal: retrying will not help
+		}
 		return err
 	}
 	return nil
