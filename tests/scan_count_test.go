@@ -25,14 +25,14 @@ func ean13(payload string) string { return payload + fmt.Sprint(models.EANCheckD
 // countEnv is a shelf with a counted pen and box, a lot-tracked wine and a
 // lot-tracked cheese, and a warehouse worker on the handheld.
 type countEnv struct {
-	t                   *testing.T
-	app                 *testapp.App
-	c                   *testapp.Client
-	shelf               int64
-	pen, box, wine      int64
-	penEAN, wineEAN     string
-	penSKU, boxSKU      string
-	cheeseLot, cheeseID string
+	t               *testing.T
+	app             *testapp.App
+	c               *testapp.Client
+	shelf           int64
+	pen, box, wine  int64
+	penEAN, wineEAN string
+	penSKU, boxSKU  string
+	cheeseLot       string
 }
 
 func newCountEnv(t *testing.T) *countEnv {

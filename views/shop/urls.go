@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -117,18 +116,6 @@ func categoryLinkURL(p models.ShopPage, c *models.Category) string {
 		base = CategoryURL(*c)
 	}
 	return withQuery(base, listingValues(q))
-}
-
-// toggleValueURL is the listing with value id switched on or off.
-func toggleValueURL(p models.ShopPage, id int64) string {
-	q := p.Query
-	q.Page = 1
-	if slices.Contains(q.ValueIDs, id) {
-		q.ValueIDs = slices.DeleteFunc(slices.Clone(q.ValueIDs), func(v int64) bool { return v == id })
-	} else {
-		q.ValueIDs = append(slices.Clone(q.ValueIDs), id)
-	}
-	return withQuery(listingBase(p), listingValues(q))
 }
 
 // clearFiltersURL keeps only the search.
