@@ -219,7 +219,9 @@ func reserveMovesHolding(ctx context.Context, tx bun.IDB, moves []*moveToReserve
 		err = queryPrepared(ctx, tx, `SELECT q.id, q.variant_id, q.location_id, l.complete_name AS location_name,
 				q.lot_id, q.package_id, q.quantity, q.reserved_quantity
 			FROM stock_quants q JOIN stock_locations l ON l.id = q.location_id
-			WHERE q.variant_id = ANY($1) AND q.quantity > q.reserved_quantity AND l.usage = 'internal' AND l.active
+			WHERE q.variant_id = ANY($1) AND q.quantity > q.reserved_quantity
+				AND q.quantity > 0 -- implied (reserved >= 0), and the predicate of stock_quants_free_idx
+				AND l.usage = 'internal' AND l.active
 				AND (l.id = ANY($2) OR EXISTS (SELECT 1 FROM unnest($3::text[]) AS r(name) WHERE starts_with(l.complete_name, r.name || '/')))
 			ORDER BY q.variant_id, q.in_date, l.complete_name, q.id
 			FOR UPDATE OF q`, []any{uniq(stored), uniq(roots), rootNames}, &quants)
