@@ -122,11 +122,7 @@ func TestBrowserGuestCheckoutToDelivery(t *testing.T) {
 
 	// The back office: the confirmed order and its delivery, stock reserved.
 	office := browser.NewTab(t, ctx, browser.Size(browser.DesktopWidth, browser.DesktopHeight))
-	for _, d := range models.DemoLogins {
-		if d.Role == models.RoleSales {
-			browserLogin(t, office, app, d)
-		}
-	}
+	browserLogin(t, office, app, demoLogin(t, models.RoleSales))
 	browser.Navigate(t, office, fmt.Sprintf("%s/office/orders/%d", app.URL, o.ID))
 	if got := browser.Text(t, office, `[data-testid=order-state]`); !strings.Contains(got, "Sales order") && !strings.Contains(got, "Confirmed") {
 		t.Errorf("order state shown %q", got)

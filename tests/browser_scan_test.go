@@ -103,11 +103,7 @@ func validateHere(t *testing.T, ctx context.Context, name string) {
 
 func browserWarehouseLogin(t *testing.T, ctx context.Context, app *testapp.App) {
 	t.Helper()
-	for _, d := range models.DemoLogins {
-		if d.Role == models.RoleWarehouse {
-			browserLogin(t, ctx, app, d)
-		}
-	}
+	browserLogin(t, ctx, app, demoLogin(t, models.RoleWarehouse))
 	if got := browser.Path(t, ctx); got != "/scan" {
 		t.Fatalf("the warehouse user is on %s, want /scan", got)
 	}

@@ -37,6 +37,18 @@ func browserLogin(t *testing.T, ctx context.Context, app *testapp.App, d models.
 	browser.ClickAndWait(t, ctx, form+` button[type=submit]`)
 }
 
+// demoLogin is the demo user of role.
+func demoLogin(t *testing.T, role string) models.DemoLogin {
+	t.Helper()
+	for _, d := range models.DemoLogins {
+		if d.Role == role {
+			return d
+		}
+	}
+	t.Fatalf("no demo login for the role %q", role)
+	return models.DemoLogin{}
+}
+
 func TestBrowserLoginLandsOnRoleSurface(t *testing.T) {
 	app := testapp.Start(t)
 	first := browser.New(t) // only the browser; each user gets a fresh tab
@@ -94,11 +106,7 @@ func TestBrowserLoginLandsOnRoleSurface(t *testing.T) {
 func TestBrowserScanInputTakesWedgeScanner(t *testing.T) {
 	app := testapp.Start(t)
 	ctx := browser.New(t, browser.Handheld())
-	for _, d := range models.DemoLogins {
-		if d.Role == models.RoleWarehouse {
-			browserLogin(t, ctx, app, d)
-		}
-	}
+	browserLogin(t, ctx, app, demoLogin(t, models.RoleWarehouse))
 	if got := browser.Path(t, ctx); got != "/scan" {
 		t.Fatalf("the warehouse user is on %s, want /scan", got)
 	}

@@ -29,11 +29,7 @@ func TestBrowserValidateDelivery(t *testing.T) {
 	}
 
 	ctx := browser.New(t)
-	for _, d := range models.DemoLogins {
-		if d.Role == models.RoleAdmin {
-			browserLogin(t, ctx, e.app, d)
-		}
-	}
+	browserLogin(t, ctx, e.app, demoLogin(t, models.RoleAdmin))
 	browser.Navigate(t, ctx, fmt.Sprintf("%s/office/transfers/%d", e.app.URL, ship.ID))
 	if got := strings.TrimSpace(browser.Text(t, ctx, `.transfer-header [data-testid=transfer-state]`)); got != "Ready" {
 		t.Fatalf("state shown %q, want Ready", got)

@@ -137,11 +137,7 @@ func TestBrowserInventoryOverview(t *testing.T) {
 		w, h int
 	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
 		ctx := browser.NewTab(t, first, browser.Size(size.w, size.h))
-		for _, d := range models.DemoLogins {
-			if d.Role == models.RoleAdmin {
-				browserLogin(t, ctx, e.app, d)
-			}
-		}
+		browserLogin(t, ctx, e.app, demoLogin(t, models.RoleAdmin))
 		browser.Navigate(t, ctx, e.app.URL+"/office/inventory")
 		if got := browser.Text(t, ctx, `[data-testid=inventory-card-delivery] [data-testid=count-late]`); !strings.HasPrefix(strings.TrimSpace(got), "1") {
 			t.Errorf("%s: late deliveries %q", size.name, got)

@@ -399,12 +399,7 @@ func TestBrowserInventorySetup(t *testing.T) {
 		Lines: []models.DemandLine{{VariantID: v, Quantity: decimal.NewFromInt(2)}}}, admin); err != nil {
 		t.Fatal(err)
 	}
-	var adminLogin models.DemoLogin
-	for _, d := range models.DemoLogins {
-		if d.Role == models.RoleAdmin {
-			adminLogin = d
-		}
-	}
+	adminLogin := demoLogin(t, models.RoleAdmin)
 
 	first := browser.New(t)
 	for _, size := range []struct {

@@ -238,18 +238,25 @@ const (
 	noSuchUser = 550
 )
 
-func TestMailRefusedIsRetriedThenFailsAndCanBeSentAgain(t *testing.T) {
-	ctx := context.Background()
+// refusedQuotation sends a quotation to customer from the back office to a
+// server that refuses its recipient with code, and runs one sending round,
+// which must fail.
+func refusedQuotation(t *testing.T, code int32, customer string) (*smtpSink, *testapp.App, *testapp.Client, *models.MailMessage) {
+	t.Helper()
 	sink := startSMTPSink(t)
-	sink.refuse.Store(busy)
+	sink.refuse.Store(code)
 	a := startMailApp(t, sink, false)
 	sales := a.LoginAs(t, "sales")
-	_, queued := mlSendQuotation(t, a, sales, "Rita Refused")
-
-	round, err := a.Mailer.SendDue(ctx)
-	if err != nil || round.Failed != 1 || round.Sent != 0 {
+	_, queued := mlSendQuotation(t, a, sales, customer)
+	if round, err := a.Mailer.SendDue(context.Background()); err != nil || round.Failed != 1 || round.Sent != 0 {
 		t.Fatalf("send due: %+v %v", round, err)
 	}
+	return sink, a, sales, queued
+}
+
+func TestMailRefusedIsRetriedThenFailsAndCanBeSentAgain(t *testing.T) {
+	ctx := context.Background()
+	sink, a, sales, queued := refusedQuotation(t, busy, "Rita Refused")
 	row := mlRow(t, a, queued.ID)
 	if row.State != models.MailOutgoing || row.Attempts != 1 || !strings.Contains(row.Error, "Mailbox busy") {
 		t.Fatalf("after a refusal: state %s attempts %d error %q", row.State, row.Attempts, row.Error)
@@ -334,15 +341,7 @@ func TestMailRefusedIsRetriedThenFailsAndCanBeSentAgain(t *testing.T) {
 // retrying for an hour and a half would not change the answer.
 func TestMailRejectedRecipientFailsAtOnce(t *testing.T) {
 	ctx := context.Background()
-	sink := startSMTPSink(t)
-	sink.refuse.Store(noSuchUser)
-	a := startMailApp(t, sink, false)
-	sales := a.LoginAs(t, "sales")
-	_, queued := mlSendQuotation(t, a, sales, "Nora Nobody")
-
-	if round, err := a.Mailer.SendDue(ctx); err != nil || round.Failed != 1 || round.Sent != 0 {
-		t.Fatalf("send due: %+v %v", round, err)
-	}
+	_, a, sales, queued := refusedQuotation(t, noSuchUser, "Nora Nobody")
 	row := mlRow(t, a, queued.ID)
 	if row.State != models.MailError || row.Attempts != 1 || !strings.Contains(row.Error, "No such user here") {
 		t.Fatalf("after a permanent refusal: state %s attempts %d error %q", row.State, row.Attempts, row.Error)
@@ -452,12 +451,7 @@ func TestBrowserMailDeliveryStates(t *testing.T) {
 		}
 		sendDue()
 	}
-	var sales models.DemoLogin
-	for _, d := range models.DemoLogins {
-		if d.Role == models.RoleSales {
-			sales = d
-		}
-	}
+	sales := demoLogin(t, models.RoleSales)
 
 	first := browser.New(t)
 	for _, size := range []struct {

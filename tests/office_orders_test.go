@@ -619,12 +619,7 @@ func TestBrowserOfficeSalesScreens(t *testing.T) {
 	if _, err := models.ConfirmOrder(ctx, app.DB, big.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	sales := models.DemoLogins[0]
-	for _, d := range models.DemoLogins {
-		if d.Role == models.RoleSales {
-			sales = d
-		}
-	}
+	sales := demoLogin(t, models.RoleSales)
 
 	first := browser.New(t)
 	for _, size := range []struct {
