@@ -116,7 +116,21 @@ func New(tb testing.TB, opts ...Option) context.Context {
 		tb.Fatalf("browser: CHROME_PATH: %v", err)
 	}
 	cfg := newConfig(opts)
+	// Chromium sometimes fails to start on a loaded machine: one more try.
+	ctx, output, err := start(tb, path, cfg)
+	if err != nil {
+		tb.Logf("browser: start %s: %v (trying again)\n%s", path, err, output)
+		ctx, output, err = start(tb, path, cfg)
+	}
+	if err != nil {
+		tb.Fatalf("browser: start %s: %v\n%s", path, err, output)
+	}
+	return ctx
+}
 
+// start launches a browser with its own profile, stopped when the test ends,
+// and returns its first tab, or the launch's error and output.
+func start(tb testing.TB, path string, cfg config) (context.Context, string, error) {
 	profile, err := os.MkdirTemp("", "orderflow-chromium-")
 	if err != nil {
 		tb.Fatalf("browser: profile directory: %v", err)
@@ -150,9 +164,9 @@ func New(tb testing.TB, opts ...Option) context.Context {
 		_ = os.RemoveAll(profile)
 	})
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(cfg.width), int64(cfg.height))); err != nil {
-		tb.Fatalf("browser: start %s: %v\n%s", path, err, output.String())
+		return nil, output.String(), err
 	}
-	return ctx
+	return ctx, "", nil
 }
 
 // NewTab opens another tab in the browser of ctx (a context that New or
@@ -198,9 +212,14 @@ type watcher struct {
 // listener runs before the reply to a later command is read) and then
 // stops it, since a test must not log after it has ended.
 func (w *watcher) finish(ctx context.Context) {
-	c, cancel := context.WithTimeout(ctx, 2*time.Second)
-	_, _ = chromedp.Run(c, chromedp.Evaluate[int](`1`))
-	cancel()
+	// Without a browser (it failed to start) running anything on ctx would
+	// start another one, and chromedp (v0.23) then closes the context's
+	// allocation channel twice: a panic that ends every test.
+	if c := chromedp.FromContext(ctx); c != nil && c.Browser != nil {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, _ = chromedp.Run(c, chromedp.Evaluate[int](`1`))
+		cancel()
+	}
 	w.mu.Lock()
 	w.stopped = true
 	w.mu.Unlock()
