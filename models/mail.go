@@ -13,7 +13,7 @@ import (
 const (
 	MailOutgoing = "outgoing" // waiting for the SMTP sender (SMTP_URL is set)
 	MailSent     = "sent"
-	MailError    = "error" // the sender gave up after MaxMailAttempts tries
+	MailError    = "error" // the server refused it for good, or the sender gave up after MaxMailAttempts tries
 	MailKept     = "kept"  // no SMTP server is configured: kept here, shown in the back office
 )
 
@@ -89,6 +89,10 @@ type MailRow struct {
 	CreatedByName string     `bun:"created_by_name"`
 	DocumentName  string     `bun:"document_name"` // S00042 for an order; "" when none
 }
+
+// Rejected reports a mail the server refused for good (MailRejected): it
+// failed before the sender used up its tries.
+func (m MailRow) Rejected() bool { return m.State == MailError && m.Attempts < MaxMailAttempts }
 
 // DocumentURL is the back-office page of the mail's document, "" when none.
 func (m MailRow) DocumentURL() string {

@@ -218,7 +218,7 @@ func runConfirmingTx(ctx context.Context, db *bun.DB, fn func(ctx context.Contex
 			if len(r.moves) == 0 {
 				return nil
 			}
-			if err := reserveNewMoves(ctx, tx, r.moves); err != nil {
+			if _, err := reserveNewMoves(ctx, tx, r.moves); err != nil {
 				return &reserveError{err}
 			}
 			return nil

@@ -142,8 +142,7 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 
 	// Insert from the last step back, so each move knows the move it feeds.
 	next := make([]*int64, len(lines))
-	var firstMoves []int64
-	var toReserve []*moveToReserve // the first step's, when the caller reserves
+	var first []*moveToReserve // the first step's moves, as inserted, to reserve
 	for si := len(plan) - 1; si >= 0; si-- {
 		st, pk := plan[si], pickings[si]
 		moves := make([]*Move, len(lines))
@@ -161,18 +160,17 @@ func CreateDeliveryChainTx(ctx context.Context, tx bun.Tx, in ProcurementInput, 
 		for li, m := range moves {
 			next[li] = &m.ID
 			if si == 0 {
-				firstMoves = append(firstMoves, m.ID)
 				vi := info[m.VariantID]
-				toReserve = append(toReserve, &moveToReserve{Move: *m, ProductType: vi.Type, Tracking: vi.Tracking,
+				first = append(first, &moveToReserve{Move: *m, ProductType: vi.Type, Tracking: vi.Tracking,
 					SourceName: st.SrcName, FromStock: st.FromStock})
 			}
 		}
 	}
 	if in.reserve != nil {
 		in.reserve.ids = append(in.reserve.ids, pickings[0].ID)
-		in.reserve.moves = append(in.reserve.moves, toReserve...)
+		in.reserve.moves = append(in.reserve.moves, first...)
 	} else {
-		states, err := reserveMovesWhere(ctx, tx, "", firstMoves)
+		states, err := reserveNewMoves(ctx, tx, first)
 		if err != nil {
 			return nil, err
 		}

@@ -119,10 +119,9 @@ func reservePickingMoves(ctx context.Context, tx bun.IDB, pickingID int64) (map[
 
 // reserveNewMoves reserves moves created in the same transaction, as they
 // were inserted: nothing can have reserved for them yet, so neither they
-// nor what they hold is read.
-func reserveNewMoves(ctx context.Context, tx bun.IDB, moves []*moveToReserve) error {
-	_, err := reserveMovesHolding(ctx, tx, moves, map[int64]decimal.Decimal{})
-	return err
+// nor what they hold is read. It returns the new states of their transfers.
+func reserveNewMoves(ctx context.Context, tx bun.IDB, moves []*moveToReserve) (map[int64]pickingState, error) {
+	return reserveMovesHolding(ctx, tx, moves, map[int64]decimal.Decimal{})
 }
 
 // movesToReserveSQL locks the moves matching the second %s (the first is

@@ -664,7 +664,7 @@ func MailDetail(p views.Page, m *models.MailRow, delivers bool) templ.Component 
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if m.State == models.MailError && m.Attempts < models.MaxMailAttempts {
+				if m.Rejected() {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<strong>Not sent: the mail server refused it for good.</strong>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
