@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -83,57 +84,80 @@ type MailRound struct {
 	Failed int // tries that failed (the mail is retried later, or became "error")
 }
 
+// MailLease is how long a claimed mail is left to the sender that claimed
+// it: well beyond the transport's own time limits (go-mail gives up after
+// 30 s). A sender that died meanwhile (the app server stopped in the middle
+// of a send) leaves its mail due again once the lease is over.
+const MailLease = 10 * time.Minute
+
 // SendDueMail sends the outgoing mail that is due, oldest first, until none
-// is due, limit mails were tried, or ctx ends. Each mail is claimed in its
-// own transaction with SELECT ... FOR UPDATE SKIP LOCKED and its row stays
-// locked while t sends it, so another sender (another app server on the same
-// database) passes over it: a mail is sent once. A sent mail becomes "sent"
-// with sent_at; a failure records the error and the try, and the mail waits
-// MailRetryDelay before the next one, or becomes "error" after
-// MaxMailAttempts tries, or at once when the server rejected it for good
-// (MailRejected). When ctx ends, the mail in flight is finished and
+// is due, limit mails were tried, or ctx ends. Each mail is claimed by one
+// statement (FOR UPDATE SKIP LOCKED, so two senders — two app servers on
+// the same database — never claim the same mail) that counts the try and
+// moves its next try MailLease ahead; it is then sent with no transaction
+// open and no row locked, and the outcome recorded by a second statement.
+// A sent mail becomes "sent" with sent_at; a failure records the error, and
+// the mail waits MailRetryDelay before the next try, or becomes "error"
+// after MaxMailAttempts tries, or at once when the server rejected it for
+// good (MailRejected). When ctx ends, the mail in flight is finished and
 // recorded (t bounds it with its own timeouts) and no other mail is taken: a
 // mail handed to the server and then forgotten would be sent twice.
 func SendDueMail(ctx context.Context, db *bun.DB, t MailTransport, limit int) (MailRound, error) {
 	var round MailRound
 	for round.Sent+round.Failed < limit && ctx.Err() == nil {
-		var sendErr error
-		err := db.RunInTx(context.WithoutCancel(ctx), nil, func(ctx context.Context, tx bun.Tx) error {
-			m := new(MailMessage)
-			err := tx.NewSelect().Model(m).
-				Where("state = ?", MailOutgoing).Where("next_attempt_at <= now()").
-				OrderExpr("next_attempt_at, id").Limit(1).For("UPDATE SKIP LOCKED").Scan(ctx)
-			if err != nil {
-				return notFound(err, "Due mail")
-			}
-			sendErr = t.Send(ctx, m)
-			q := tx.NewUpdate().Model((*MailMessage)(nil)).Where("id = ?", m.ID).Set("attempts = attempts + 1")
-			switch {
-			case sendErr == nil:
-				q = q.Set("state = ?", MailSent).Set("sent_at = now()").Set("error = ''")
-			case errors.As(sendErr, new(*MailRejected)) || m.Attempts+1 >= MaxMailAttempts:
-				q = q.Set("state = ?", MailError).Set("error = ?", mailErrorText(sendErr))
-			default:
-				delay := int64(MailRetryDelay(m.Attempts+1) / time.Second)
-				q = q.Set("error = ?", mailErrorText(sendErr)).Set("next_attempt_at = now() + ? * interval '1 second'", delay)
-			}
-			if _, err := q.Exec(ctx); err != nil {
-				return fmt.Errorf("record mail %d: %w", m.ID, err)
-			}
-			return nil
-		})
-		switch {
-		case ErrorCode(err) == ENOTFOUND:
-			return round, nil // nothing (more) is due
-		case err != nil:
-			return round, fmt.Errorf("models: send due mail: %w", err)
-		case sendErr != nil:
+		m, err := claimDueMail(ctx, db)
+		if err != nil || m == nil {
+			return round, err
+		}
+		sendErr := t.Send(ctx, m)
+		if err := recordMailTry(context.WithoutCancel(ctx), db, m, sendErr); err != nil {
+			return round, err
+		}
+		if sendErr != nil {
 			round.Failed++
-		default:
+		} else {
 			round.Sent++
 		}
 	}
 	return round, nil
+}
+
+// claimDueMail takes the oldest due outgoing mail for one try, or returns
+// nil when none is due.
+func claimDueMail(ctx context.Context, db *bun.DB) (*MailMessage, error) {
+	m := new(MailMessage)
+	err := db.NewRaw(`UPDATE mail_messages SET attempts = attempts + 1, next_attempt_at = now() + ? * interval '1 second'
+		WHERE id = (SELECT id FROM mail_messages WHERE state = ? AND next_attempt_at <= now()
+			ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING *`, int64(MailLease/time.Second), MailOutgoing).Scan(ctx, m)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil // nothing (more) is due
+	case err != nil:
+		return nil, fmt.Errorf("models: claim due mail: %w", err)
+	}
+	return m, nil
+}
+
+// recordMailTry writes the outcome of the try of m that claimDueMail
+// counted. A mail whose lease ran out before this (and that another sender
+// claimed again) is left to that sender.
+func recordMailTry(ctx context.Context, db *bun.DB, m *MailMessage, sendErr error) error {
+	q := db.NewUpdate().Model((*MailMessage)(nil)).
+		Where("id = ?", m.ID).Where("attempts = ?", m.Attempts).Where("state = ?", MailOutgoing)
+	switch {
+	case sendErr == nil:
+		q = q.Set("state = ?", MailSent).Set("sent_at = now()").Set("error = ''")
+	case errors.As(sendErr, new(*MailRejected)) || m.Attempts >= MaxMailAttempts:
+		q = q.Set("state = ?", MailError).Set("error = ?", mailErrorText(sendErr))
+	default:
+		delay := int64(MailRetryDelay(m.Attempts) / time.Second)
+		q = q.Set("error = ?", mailErrorText(sendErr)).Set("next_attempt_at = now() + ? * interval '1 second'", delay)
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("models: record the try of mail %d: %w", m.ID, err)
+	}
+	return nil
 }
 
 // mailErrorText is the error kept on a mail: what the server said, bounded.

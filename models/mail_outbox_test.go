@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"orderflow/models"
 	"orderflow/tests/testdb"
 )
@@ -127,5 +129,72 @@ func TestMailRetryDelayGrows(t *testing.T) {
 			t.Fatalf("delay after try %d is %s, not more than %s", n, d, prev)
 		}
 		prev = d
+	}
+}
+
+// probeTransport runs during its Send what a test wants to check while a
+// mail is on its way, then answers err.
+type probeTransport struct {
+	during func(m *models.MailMessage)
+	err    error
+}
+
+func (p *probeTransport) Send(_ context.Context, m *models.MailMessage) error {
+	p.during(m)
+	return p.err
+}
+
+// While a mail is being sent no row is locked and no transaction is open:
+// the back office can lock it at once, and another sender finds nothing due
+// (the claim moved its next try a lease ahead). A sender whose lease ran
+// out, and whose mail another sender took and sent, does not overwrite
+// what that sender recorded.
+func TestSendDueMailHoldsNoLockWhileSending(t *testing.T) {
+	ctx, db := context.Background(), testdb.New(t)
+	box := models.NewOutbox(true)
+	m, err := models.QueueMail(ctx, db, box, models.MailMessage{To: "e@example.com", Subject: "Hi", Body: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tried int
+	slow := &probeTransport{err: errors.New("421 4.3.2 try later"), during: func(got *models.MailMessage) {
+		tried++
+		if got.ID != m.ID || got.Attempts != 1 {
+			t.Errorf("claimed %+v, want mail %d at its first try", got, m.ID)
+		}
+		var lease float64
+		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw("SELECT extract(epoch FROM next_attempt_at - now()) FROM mail_messages WHERE id = ? FOR UPDATE NOWAIT", m.ID).Scan(ctx, &lease)
+		})
+		if err != nil {
+			t.Errorf("the mail's row is locked while it is sent: %v", err)
+		}
+		if want := models.MailLease.Seconds(); lease < want-5 || lease > want+5 {
+			t.Errorf("during the send the next try is in %.0fs, want the lease, %.0fs", lease, want)
+		}
+		if round, err := models.SendDueMail(ctx, db, &failingTransport{}, 10); err != nil || round != (models.MailRound{}) {
+			t.Errorf("a second sender during the send: %+v %v, want nothing due", round, err)
+		}
+		// The lease runs out and another sender takes the mail and sends it.
+		if _, err := db.NewRaw(`UPDATE mail_messages SET next_attempt_at = now()
+			WHERE id = (SELECT id FROM mail_messages WHERE id = ? FOR UPDATE NOWAIT)`, m.ID).Exec(ctx); err != nil {
+			t.Errorf("end the lease: %v", err)
+			return
+		}
+		ok := &probeTransport{during: func(*models.MailMessage) {}}
+		if round, err := models.SendDueMail(ctx, db, ok, 10); err != nil || round != (models.MailRound{Sent: 1}) {
+			t.Errorf("the other sender after the lease: %+v %v", round, err)
+		}
+	}}
+	round, err := models.SendDueMail(ctx, db, slow, 10)
+	if err != nil || round != (models.MailRound{Failed: 1}) || tried != 1 {
+		t.Fatalf("first sender: %+v %v after %d tries", round, err, tried)
+	}
+	got, err := models.GetMail(ctx, db, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != models.MailSent || got.Attempts != 2 || got.Error != "" || got.SentAt == nil {
+		t.Fatalf("after both senders: state %s, %d tries, error %q, sent %v; want sent by the second, at its second try", got.State, got.Attempts, got.Error, got.SentAt)
 	}
 }
