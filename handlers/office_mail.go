@@ -35,8 +35,9 @@ func (h *Handler) OfficeMailDetail(c echo.Context) error {
 	return h.render(c, http.StatusOK, office.MailDetail(h.page(c, "Mail"), m, h.cfg.Outbox.Delivers()))
 }
 
-// OfficeMailRetry puts a failed mail back in the queue ("Send again") and
-// goes back to the page it came from (the list or the mail).
+// OfficeMailRetry queues a failed mail ("Send again") or one kept while no
+// mail server was configured ("Send") and goes back to the page it came
+// from (the list or the mail).
 func (h *Handler) OfficeMailRetry(c echo.Context) error {
 	id, err := mailID(c)
 	if err != nil {
@@ -45,7 +46,7 @@ func (h *Handler) OfficeMailRetry(c echo.Context) error {
 	m, err := models.RetryMail(c.Request().Context(), h.db, h.cfg.Outbox, id, currentUser(c).ID)
 	switch code := models.ErrorCode(err); {
 	case err == nil:
-		h.flash(c, "success", "The mail to "+m.To+" will be sent again.")
+		h.flash(c, "success", "The mail to "+m.To+" is queued to be sent.")
 	case code == models.ECONFLICT:
 		h.flash(c, "error", models.ErrorMessage(err))
 	default:

@@ -94,6 +94,13 @@ type MailRow struct {
 // failed before the sender used up its tries.
 func (m MailRow) Rejected() bool { return m.State == MailError && m.Attempts < MaxMailAttempts }
 
+// Sendable reports whether a person may send the mail now (delivers: an
+// SMTP server is configured): a failed mail again, or one kept while no
+// server was configured.
+func (m MailRow) Sendable(delivers bool) bool {
+	return delivers && (m.State == MailError || m.State == MailKept)
+}
+
 // DocumentURL is the back-office page of the mail's document, "" when none.
 func (m MailRow) DocumentURL() string {
 	if m.ResModel == "sale_order" && m.ResID != nil {

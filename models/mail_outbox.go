@@ -170,11 +170,12 @@ func mailErrorText(err error) string {
 	return s
 }
 
-// RetryMail puts a failed mail back in the queue ("Send again"): outgoing,
-// tries reset, due at once, and noted in its document's history; the caller
-// wakes the sender (box.Queued) afterwards. It locks the mail's row. It
-// returns ENOTFOUND, or ECONFLICT when the mail has not failed or no SMTP
-// server is configured.
+// RetryMail puts a mail in the queue to be sent now ("Send again" for a
+// failed mail, "Send" for one kept while no mail server was configured):
+// outgoing, tries reset, due at once, and noted in its document's history;
+// the caller wakes the sender (box.Queued) afterwards. It locks the mail's
+// row. It returns ENOTFOUND, or ECONFLICT when the mail is neither failed
+// nor kept, or no SMTP server is configured.
 func RetryMail(ctx context.Context, db *bun.DB, box *Outbox, id, actorID int64) (*MailMessage, error) {
 	if !box.Delivers() {
 		return nil, Errorf(ECONFLICT, "No mail server is configured: the mail cannot be sent.")
@@ -184,8 +185,9 @@ func RetryMail(ctx context.Context, db *bun.DB, box *Outbox, id, actorID int64) 
 		if err := tx.NewSelect().Model(m).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
 			return notFound(err, "The mail")
 		}
-		if m.State != MailError {
-			return Errorf(ECONFLICT, "Only a failed mail can be sent again; this one is %s.", MailStateLabel(m.State))
+		was := m.State
+		if was != MailError && was != MailKept {
+			return Errorf(ECONFLICT, "Only a failed or kept mail can be sent again; this one is %s.", MailStateLabel(m.State))
 		}
 		if _, err := tx.NewUpdate().Model(m).Set("state = ?", MailOutgoing).Set("attempts = 0").
 			Set("next_attempt_at = now()").Set("error = ''").WherePK().
@@ -193,7 +195,11 @@ func RetryMail(ctx context.Context, db *bun.DB, box *Outbox, id, actorID int64) 
 			return err
 		}
 		if m.ResModel != "" && m.ResID != nil {
-			return RecordHistory(ctx, tx, m.ResModel, *m.ResID, actorID, "Mail to "+m.To+" queued to be sent again after it failed.")
+			note := "Mail to " + m.To + " queued to be sent again after it failed."
+			if was == MailKept {
+				note = "Mail to " + m.To + ", kept while no mail server was configured, queued to be sent."
+			}
+			return RecordHistory(ctx, tx, m.ResModel, *m.ResID, actorID, note)
 		}
 		return nil
 	})

@@ -106,8 +106,8 @@ func TestSendDueMailBacksOffThenGivesUp(t *testing.T) {
 	if _, err := models.RetryMail(ctx, db, nil, m.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("send again without a mail server: %v", err)
 	}
-	if _, err := models.RetryMail(ctx, db, box, kept.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
-		t.Fatalf("send again a kept mail: %v", err)
+	if _, err := models.RetryMail(ctx, db, nil, kept.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("send a kept mail without a mail server: %v", err)
 	}
 	if _, err := models.RetryMail(ctx, db, box, 999999, 0); models.ErrorCode(err) != models.ENOTFOUND {
 		t.Fatalf("send again a missing mail: %v", err)
@@ -118,6 +118,26 @@ func TestSendDueMailBacksOffThenGivesUp(t *testing.T) {
 	}
 	if round, err := models.SendDueMail(ctx, db, tr, 10); err != nil || round != (models.MailRound{Failed: 1}) {
 		t.Fatalf("after send again: %+v %v", round, err)
+	}
+	if _, err := models.RetryMail(ctx, db, box, m.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("send again a mail that is being retried: %v", err)
+	}
+
+	// A mail kept while no server was configured is sent once one is.
+	queued, err := models.RetryMail(ctx, db, box, kept.ID, 0)
+	if err != nil || queued.State != models.MailOutgoing || queued.Attempts != 0 {
+		t.Fatalf("send a kept mail: %+v %v", queued, err)
+	}
+	ok := &probeTransport{during: func(got *models.MailMessage) {
+		if got.ID != kept.ID {
+			t.Errorf("sent mail %d, want the kept one, %d", got.ID, kept.ID)
+		}
+	}}
+	if round, err := models.SendDueMail(ctx, db, ok, 10); err != nil || round != (models.MailRound{Sent: 1}) {
+		t.Fatalf("sending the kept mail: %+v %v", round, err)
+	}
+	if got, _ := models.GetMail(ctx, db, kept.ID); got.State != models.MailSent || got.Attempts != 1 {
+		t.Fatalf("kept mail after its send: %+v", got)
 	}
 }
 

@@ -323,7 +323,7 @@ func TestMailRefusedIsRetriedThenFailsAndCanBeSentAgain(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("second send again: status %d", r.StatusCode)
 	}
-	if body := sales.Get(r.Header.Get("Location")).Body; !strings.Contains(body, "Only a failed mail can be sent again") {
+	if body := sales.Get(r.Header.Get("Location")).Body; !strings.Contains(body, "Only a failed or kept mail can be sent again") {
 		t.Fatal("no refusal shown for sending again an outgoing mail")
 	}
 
@@ -423,6 +423,55 @@ func TestMailKeptWithoutSMTP(t *testing.T) {
 	}
 }
 
+// A mail kept while no mail server was configured is not lost once one is:
+// the back office offers to send it, and the sender delivers it.
+func TestMailKeptThenSentOnceAServerIsConfigured(t *testing.T) {
+	ctx := context.Background()
+	sink := startSMTPSink(t)
+	a := startMailApp(t, sink, false)
+	sales := a.LoginAs(t, "sales")
+	o := ooQuotation(t, a, "Karl Kept", "1")
+	kept, err := models.QueueMail(ctx, a.DB, nil, models.MailMessage{To: "karl@example.com", Subject: "Quotation " + *o.Name,
+		Body: "Your quotation", ResModel: "sale_order", ResID: &o.ID})
+	if err != nil || kept.State != models.MailKept {
+		t.Fatalf("kept mail: %+v %v", kept, err)
+	}
+	doc := ooDoc(t, sales.Get(fmt.Sprintf("/office/mail/%d", kept.ID)))
+	if doc.Find(`[data-testid="mail-no-smtp"]`).Length() != 0 {
+		t.Fatal("the kept mail's page says no mail server is configured, but one is")
+	}
+	if got := doc.Find(`[data-testid="mail-kept"]`).Text(); !strings.Contains(got, "kept while no mail server was configured") {
+		t.Fatalf("kept note %q", got)
+	}
+	if got := strings.TrimSpace(doc.Find(`[data-testid="mail-retry"]`).Text()); got != "Send" {
+		t.Fatalf("button %q, want Send", got)
+	}
+	if got := strings.TrimSpace(ooDoc(t, sales.Get("/office/mail")).Find(`[data-testid="mail-retry"]`).Text()); got != "Send" {
+		t.Fatalf("list button %q, want Send", got)
+	}
+	r := sales.PostForm(fmt.Sprintf("/office/mail/%d/retry", kept.ID), nil)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: status %d", r.StatusCode)
+	}
+	if body := sales.Get(r.Header.Get("Location")).Body; !strings.Contains(body, "The mail to karl@example.com is queued to be sent.") {
+		t.Fatal("no confirmation shown after Send")
+	}
+	if round, err := a.Mailer.SendDue(ctx); err != nil || round != (models.MailRound{Sent: 1}) {
+		t.Fatalf("send due: %+v %v", round, err)
+	}
+	mails := sink.Mails()
+	if len(mails) != 1 || mails[0].Header.Get("To") != "<karl@example.com>" || !strings.Contains(mails[0].Header.Get("Subject"), *o.Name) {
+		t.Fatalf("%d mails arrived: %v", len(mails), mails[0].Header)
+	}
+	if row := mlRow(t, a, kept.ID); row.State != models.MailSent || row.Attempts != 1 {
+		t.Fatalf("after sending: state %s, %d tries", row.State, row.Attempts)
+	}
+	var noted int
+	if err := a.DB.NewRaw("SELECT count(*) FROM history_entries WHERE res_model = 'sale_order' AND res_id = ? AND body LIKE '%kept while no mail server%'", o.ID).Scan(ctx, &noted); err != nil || noted != 1 {
+		t.Fatalf("history notes %d (%v), want 1", noted, err)
+	}
+}
+
 func TestBrowserMailDeliveryStates(t *testing.T) {
 	ctx := context.Background()
 	sink := startSMTPSink(t)
@@ -451,6 +500,11 @@ func TestBrowserMailDeliveryStates(t *testing.T) {
 		}
 		sendDue()
 	}
+	// One kept from before the mail server was configured.
+	kept, err := models.QueueMail(ctx, a.DB, nil, models.MailMessage{To: "kim@example.com", Subject: "Your quotation", Body: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sales := demoLogin(t, models.RoleSales)
 
 	first := browser.New(t)
@@ -462,10 +516,15 @@ func TestBrowserMailDeliveryStates(t *testing.T) {
 			tab := browser.NewTab(t, first, browser.Size(size.width, size.height))
 			browserLogin(t, tab, a, sales)
 			browser.Navigate(t, tab, a.URL+"/office/mail")
-			if n := browser.Run(t, tab, chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=mail-retry]").length`)); n != 1 {
-				t.Fatalf("%d Send again buttons, want 1 (the failed mail)", n)
+			if got := browser.Run(t, tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=mail-retry]")].map(b => b.textContent.trim())`)); strings.Join(got, ",") != "Send,Send again" {
+				t.Fatalf("send buttons %q, want Send (the kept mail) and Send again (the failed one)", got)
 			}
 			browser.Screenshot(t, tab, "mail-"+size.name+".png")
+			browser.Navigate(t, tab, a.URL+fmt.Sprintf("/office/mail/%d", kept.ID))
+			if got := browser.Text(t, tab, `[data-testid=mail-kept]`); !strings.Contains(got, "kept while no mail server was configured") {
+				t.Errorf("kept note %q", got)
+			}
+			browser.Screenshot(t, tab, "mail-kept-"+size.name+".png")
 			browser.Navigate(t, tab, a.URL+fmt.Sprintf("/office/mail/%d", failed.ID))
 			if got := browser.Text(t, tab, `[data-testid=mail-failure]`); !strings.Contains(got, "Mailbox busy") {
 				t.Errorf("failure %q", got)
@@ -475,7 +534,7 @@ func TestBrowserMailDeliveryStates(t *testing.T) {
 				return
 			}
 			browser.ClickAndWait(t, tab, `[data-testid=mail-retry]`)
-			if got := browser.Text(t, tab, `[data-testid=flash]`); !strings.Contains(got, "will be sent again") {
+			if got := browser.Text(t, tab, `[data-testid=flash]`); !strings.Contains(got, "is queued to be sent") {
 				t.Errorf("flash %q", got)
 			}
 			if got := browser.Text(t, tab, `[data-testid=mail-state]`); got != "Outgoing" {
