@@ -46,6 +46,20 @@ func TestBrowserGuestCheckoutToDelivery(t *testing.T) {
 	}
 	browser.Screenshot(t, ctx, "checkout-cart.png")
 
+	// More than anyone may order: the shop says so under the line, and the
+	// line keeps its quantity.
+	before := browser.Text(t, ctx, `[data-testid=cart-total]`)
+	browser.Do(t, ctx, chromedp.SetValue(chromedp.CSS(`[data-testid=line-qty]`), "1500"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-testid=line-qty]").dispatchEvent(new Event("change", {bubbles: true}))`))
+	browser.WaitFor(t, ctx, 10*time.Second, "the quantity's error", `!!document.querySelector("[data-testid=line-error]")`)
+	if got := browser.Text(t, ctx, `[data-testid=line-error]`); !strings.Contains(got, "1000") {
+		t.Errorf("error under the line %q, want the most one may order", got)
+	}
+	if got := browser.Text(t, ctx, `[data-testid=cart-total]`); got != before {
+		t.Errorf("total %q after a refused quantity, want %q", got, before)
+	}
+	browser.Screenshot(t, ctx, "checkout-cart-too-many.png")
+
 	// The address, then one page for delivery and payment.
 	browser.ClickAndWait(t, ctx, `[data-testid=checkout-button]`)
 	fields := map[string]string{"billing_name": "Grace Guest", "billing_email": "grace@example.com", "billing_street": "5 Dock Road",
