@@ -492,9 +492,19 @@ func TestOfficeQuotationCreateSendConfirmCancel(t *testing.T) {
 	if !strings.HasPrefix(body, "Hello Pat Phone") || !strings.Contains(body, "Total: €"+o.AmountTotal.StringFixed(2)) || !strings.Contains(body, app.URL+"/shop/orders/") {
 		t.Errorf("mail body:\n%s", body)
 	}
-	// The link opens the quotation for the customer, without logging in.
-	if r := app.Client(t).Get(m[0]); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, number) {
+	// The link opens the quotation for the customer, without logging in: a
+	// quotation (not an order already placed), valid until its date, with the
+	// rep's note, the line's discount, and paying as the way to accept it.
+	r = app.Client(t).Get(m[0])
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, number) {
 		t.Errorf("the mailed link %s: %d", m[0], r.StatusCode)
+	}
+	page := ooDoc(t, r)
+	for id, want := range map[string]string{"order-status": "Quotation", "order-date": "Valid until 30 June 2099",
+		"order-note": "Call before delivery.", "line-discount": "10% off", "retry-payment": "Accept & pay"} {
+		if got := strings.TrimSpace(page.Find(`[data-testid=` + id + `]`).Text()); !strings.Contains(got, want) {
+			t.Errorf("the customer's quotation page: %s %q, want %q", id, got, want)
+		}
 	}
 
 	// Confirm: the delivery with its reserved stock, linked to the order.
