@@ -40,7 +40,30 @@ func (c Currency) Format(d decimal.Decimal) string {
 	s := c.Round(d).StringFixed(c.Decimals())
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
+	sym, ok := currencySymbols[c.Code]
+	if !ok {
+		sym = c.Code + " "
+	}
+	if neg {
+		return "-" + sym + groupThousands(s)
+	}
+	return sym + groupThousands(s)
+}
+
+// FormatQuantity writes a quantity as people read it: thousands separated,
+// no trailing zeros: 1,000,000 or 2.5.
+func FormatQuantity(d decimal.Decimal) string {
+	s := d.String()
+	if neg := strings.HasPrefix(s, "-"); neg {
+		return "-" + groupThousands(s[1:])
+	}
+	return groupThousands(s)
+}
+
+// groupThousands puts a comma between each group of three digits of an
+// unsigned decimal number's integer part: "1234567.5" -> "1,234,567.5".
+func groupThousands(s string) string {
+	intPart, frac, hasFrac := strings.Cut(s, ".")
 	var b strings.Builder
 	for i, r := range intPart {
 		if i > 0 && (len(intPart)-i)%3 == 0 {
@@ -48,16 +71,9 @@ func (c Currency) Format(d decimal.Decimal) string {
 		}
 		b.WriteRune(r)
 	}
-	if frac != "" {
+	if hasFrac {
 		b.WriteByte('.')
 		b.WriteString(frac)
 	}
-	sym, ok := currencySymbols[c.Code]
-	if !ok {
-		sym = c.Code + " "
-	}
-	if neg {
-		return "-" + sym + b.String()
-	}
-	return sym + b.String()
+	return b.String()
 }

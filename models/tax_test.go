@@ -72,3 +72,12 @@ func TestCurrencyFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatQuantity(t *testing.T) {
+	for in, want := range map[string]string{"1000000": "1,000,000", "992035": "992,035", "999": "999", "2.5": "2.5",
+		"1234.250": "1,234.25", "-1500": "-1,500", "0": "0"} {
+		if got := models.FormatQuantity(dec(in)); got != want {
+			t.Errorf("FormatQuantity(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

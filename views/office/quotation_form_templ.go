@@ -80,7 +80,7 @@ func quoFree(v models.SaleVariantOption) string {
 	if !v.Free.IsPositive() {
 		return "Out of stock"
 	}
-	return v.Free.String() + " in stock"
+	return models.FormatQuantity(v.Free) + " in stock"
 }
 
 // QuotationForm is the page where a sales rep types a quotation.
