@@ -110,7 +110,13 @@ func (h *Handler) quotationFormAgain(c echo.Context, id int64, in models.Quotati
 	if err != nil {
 		return err
 	}
-	return h.renderQuotationForm(c, http.StatusOK, office.QuotationFormData{F: f, CustomerQuery: search.Customer, ProductQuery: search.Product})
+	d := office.QuotationFormData{F: f, CustomerQuery: search.Customer, ProductQuery: search.Product}
+	if c.FormValue("action") == "refresh" {
+		// "Update totals" asked for the amounts: say what stands in their way.
+		// (Picking a product or a customer does not: the form is still being filled.)
+		d.Form = views.FormState{Errors: f.Problems}
+	}
+	return h.renderQuotationForm(c, http.StatusOK, d)
 }
 
 // quotationFormFailed shows the form with the problems of a failed save.
