@@ -5,6 +5,7 @@ package handlers
 import (
 	"log/slog"
 	"orderflow/models"
+	"orderflow/views/shop"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -28,6 +29,14 @@ func (h *Handler) baseURL(c echo.Context) string {
 		return h.cfg.PublicURL
 	}
 	return c.Scheme() + "://" + c.Request().Host
+}
+
+// customerMail is how operations mail a customer about their order: to the
+// app's outbox, with the order page's link (views/shop.OrderURL, with its
+// access token) on the public base URL.
+func (h *Handler) customerMail(c echo.Context) models.CustomerMail {
+	base := h.baseURL(c)
+	return models.CustomerMail{Box: h.cfg.Outbox, PortalURL: func(o *models.SaleOrder) string { return base + shop.OrderURL(o) }}
 }
 
 // Handler holds the dependencies every handler uses.

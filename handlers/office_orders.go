@@ -8,7 +8,6 @@ import (
 
 	"orderflow/models"
 	"orderflow/views/office"
-	"orderflow/views/shop"
 )
 
 // OfficeOrderList lists every order but the shop carts, with filters.
@@ -53,10 +52,10 @@ func (h *Handler) OfficeOrderDetail(c echo.Context) error {
 }
 
 // OfficeOrderConfirm confirms a quotation or a placed order: the stock is
-// reserved and the delivery created.
+// reserved and the delivery created (and a web order's customer mailed).
 func (h *Handler) OfficeOrderConfirm(c echo.Context) error {
 	return h.orderAction(c, func(id, actor int64) (string, error) {
-		o, err := models.ConfirmOrder(c.Request().Context(), h.db, id, actor)
+		o, err := models.ConfirmOrder(c.Request().Context(), h.db, h.customerMail(c), id, actor)
 		if err != nil {
 			return "", err
 		}
@@ -79,10 +78,9 @@ func (h *Handler) OfficeOrderCancel(c echo.Context) error {
 // OfficeOrderSend mails a quotation to its customer with the link to its
 // page (views/shop.OrderURL on the public base URL) and marks it sent.
 func (h *Handler) OfficeOrderSend(c echo.Context) error {
-	base := h.baseURL(c)
-	link := func(o *models.SaleOrder) string { return base + shop.OrderURL(o) }
+	mail := h.customerMail(c)
 	return h.orderAction(c, func(id, actor int64) (string, error) {
-		m, err := models.SendQuotation(c.Request().Context(), h.db, h.cfg.Outbox, id, link, actor)
+		m, err := models.SendQuotation(c.Request().Context(), h.db, mail.Box, id, mail.PortalURL, actor)
 		if err != nil {
 			return "", err
 		}
@@ -97,7 +95,7 @@ func (h *Handler) OfficeOrderSend(c echo.Context) error {
 // received; the order is then confirmed when the company confirms on payment.
 func (h *Handler) OfficeOrderPaymentReceived(c echo.Context) error {
 	return h.orderAction(c, func(id, actor int64) (string, error) {
-		t, err := models.MarkPaymentReceived(c.Request().Context(), h.db, id, c.FormValue("reference"), actor)
+		t, err := models.MarkPaymentReceived(c.Request().Context(), h.db, h.customerMail(c), id, c.FormValue("reference"), actor)
 		if err != nil {
 			return "", err
 		}

@@ -233,10 +233,11 @@ var transitions = map[string][]string{
 // order. Repeating the same news changes nothing. An amount or currency
 // that differs from the transaction's is refused (ECONFLICT) and confirms
 // nothing. A done (or authorized) payment covering the order's total
-// confirms it when the company confirms on payment; a partial payment
-// never does. It returns the transaction as it now is.
-func SetTransactionState(ctx context.Context, db *bun.DB, reference string, up TransactionUpdate, actorID int64) (*PaymentTransaction, error) {
-	return setTransactionState(ctx, db, reference, up, actorID, "", nil)
+// confirms it when the company confirms on payment (mailing the customer
+// the confirmation, see CustomerMail); a partial payment never does. It
+// returns the transaction as it now is.
+func SetTransactionState(ctx context.Context, db *bun.DB, mail CustomerMail, reference string, up TransactionUpdate, actorID int64) (*PaymentTransaction, error) {
+	return setTransactionState(ctx, db, mail, reference, up, actorID, "", nil)
 }
 
 // orderAndTransaction is an order with one of its payment transactions as
@@ -269,7 +270,7 @@ func lockOrderAndTransaction(ctx context.Context, tx bun.IDB, reference string) 
 // is set, a transaction of another provider is not found; also, when set,
 // runs in the same transaction once the change is made (a webhook records
 // that it was processed with the change it made, or not at all).
-func setTransactionState(ctx context.Context, db *bun.DB, reference string, up TransactionUpdate, actorID int64,
+func setTransactionState(ctx context.Context, db *bun.DB, mail CustomerMail, reference string, up TransactionUpdate, actorID int64,
 	provider string, also func(ctx context.Context, tx bun.Tx, t *PaymentTransaction) error) (*PaymentTransaction, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
@@ -331,7 +332,7 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 		if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, body); err != nil {
 			return err
 		}
-		if err := afterPaymentStatus(ctx, tx, co, o, actorID); err != nil {
+		if err := afterPaymentStatus(ctx, tx, co, mail, o, actorID); err != nil {
 			return err
 		}
 		if also != nil {
@@ -344,16 +345,16 @@ func setTransactionState(ctx context.Context, db *bun.DB, reference string, up T
 
 // afterPayment refreshes the order's payment status and confirms it when it
 // is covered (or when its provider confirms on start, cash on delivery).
-func afterPayment(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {
+func afterPayment(ctx context.Context, tx bun.Tx, co *Company, mail CustomerMail, o *SaleOrder, actorID int64) error {
 	if err := loadPaymentStatus(ctx, tx, o); err != nil {
 		return err
 	}
-	return afterPaymentStatus(ctx, tx, co, o, actorID)
+	return afterPaymentStatus(ctx, tx, co, mail, o, actorID)
 }
 
 // afterPaymentStatus is afterPayment once the order's payment status is
 // set from its transactions.
-func afterPaymentStatus(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {
+func afterPaymentStatus(ctx context.Context, tx bun.Tx, co *Company, mail CustomerMail, o *SaleOrder, actorID int64) error {
 	confirm := false
 	if o.State == OrderDraft || o.State == OrderSent {
 		if (o.PaymentStatus == PaymentPaid || o.PaymentStatus == PaymentAuthorized) && co.AutoConfirmOnPayment {
@@ -369,7 +370,7 @@ func afterPaymentStatus(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrde
 		}
 	}
 	if confirm {
-		return confirmOrderTx(ctx, tx, co, o, actorID) // saves the payment status with the confirmation
+		return confirmOrderTx(ctx, tx, co, mail, o, actorID) // saves the payment status with the confirmation
 	}
 	return savePaymentStatus(ctx, tx, o)
 }

@@ -158,7 +158,8 @@ func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance 
 // provider, and logs it in webhook_events whatever happens. It returns the
 // status logged:
 //   - processed: the event was applied with SetTransactionState (a done
-//     payment for the full amount confirms the order);
+//     payment for the full amount confirms the order, and mail tells its
+//     customer);
 //   - duplicate: an event with this id was processed already; nothing
 //     changes (nil error, so the provider stops retrying);
 //   - rejected: bad signature, timestamp outside WebhookTolerance, bad JSON
@@ -174,7 +175,7 @@ func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance 
 // concurrent deliveries of an event log 'processed'; the other logs
 // 'duplicate'. A crash between the two leaves the change without its log
 // line, and the provider's retry then finds nothing left to change.
-func ProcessTestCardWebhook(ctx context.Context, db *bun.DB, header string, body []byte, remoteAddr string, now time.Time) (string, error) {
+func ProcessTestCardWebhook(ctx context.Context, db *bun.DB, mail CustomerMail, header string, body []byte, remoteAddr string, now time.Time) (string, error) {
 	log := &WebhookEvent{ProviderCode: ProviderTestCard, RemoteAddr: remoteAddr, Payload: printablePayload(body)}
 	finish := func(status string, err error) (string, error) {
 		log.Status = status
@@ -209,7 +210,7 @@ func ProcessTestCardWebhook(ctx context.Context, db *bun.DB, header string, body
 	// later one), and its "processed" log row exists: the unique index on
 	// it turns the replay into a duplicate below, without a look-up first.
 	logged := false
-	t, err := setTransactionState(ctx, db, ev.Reference, up, 0, ProviderTestCard, func(ctx context.Context, tx bun.Tx, t *PaymentTransaction) error {
+	t, err := setTransactionState(ctx, db, mail, ev.Reference, up, 0, ProviderTestCard, func(ctx context.Context, tx bun.Tx, t *PaymentTransaction) error {
 		log.Status, log.Message = WebhookProcessed, fmt.Sprintf("%s: payment %s is %s.", ev.Type, t.Reference, t.State)
 		logged = true
 		return logWebhook(ctx, tx, log)

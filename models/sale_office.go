@@ -385,9 +385,10 @@ func orderLineViews(ctx context.Context, db bun.IDB, lines []*SaleOrderLine) ([]
 // MarkPaymentReceived records that the money of a pending wire transfer of
 // the order arrived: the transaction becomes done for its full amount (see
 // SetTransactionState), and the order is confirmed when the company
-// confirms on payment. ECONFLICT when the transaction is not a pending wire
-// transfer of this order.
-func MarkPaymentReceived(ctx context.Context, db *bun.DB, orderID int64, reference string, actorID int64) (*PaymentTransaction, error) {
+// confirms on payment (and its customer mailed, see CustomerMail).
+// ECONFLICT when the transaction is not a pending wire transfer of this
+// order.
+func MarkPaymentReceived(ctx context.Context, db *bun.DB, mail CustomerMail, orderID int64, reference string, actorID int64) (*PaymentTransaction, error) {
 	t, err := GetTransaction(ctx, db, strings.TrimSpace(reference))
 	if ErrorCode(err) == ENOTFOUND || err == nil && t.OrderID != orderID {
 		return nil, Errorf(ECONFLICT, "Choose one of the order's payments.")
@@ -398,7 +399,7 @@ func MarkPaymentReceived(ctx context.Context, db *bun.DB, orderID int64, referen
 	if t.Provider.Code != ProviderWire || t.State != TxPending {
 		return nil, Errorf(ECONFLICT, "Payment %s is not a wire transfer waiting for the money.", t.Reference)
 	}
-	return SetTransactionState(ctx, db, t.Reference, TransactionUpdate{State: TxDone, Amount: t.Amount, CurrencyCode: t.CurrencyCode,
+	return SetTransactionState(ctx, db, mail, t.Reference, TransactionUpdate{State: TxDone, Amount: t.Amount, CurrencyCode: t.CurrencyCode,
 		Message: "Marked as received in the back office."}, actorID)
 }
 

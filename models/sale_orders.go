@@ -148,9 +148,10 @@ func releaseCoupon(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 
 // ConfirmOrder confirms a quotation or a placed order (state sale): stock is
 // reserved in the order's warehouse and its delivery transfers are created
-// and linked to the order lines. Confirming a confirmed order changes
-// nothing.
-func ConfirmOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*SaleOrder, error) {
+// and linked to the order lines; the customer of a website order gets the
+// order confirmation by mail (see CustomerMail). Confirming a confirmed
+// order changes nothing.
+func ConfirmOrder(ctx context.Context, db *bun.DB, mail CustomerMail, orderID, actorID int64) (*SaleOrder, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
@@ -162,7 +163,7 @@ func ConfirmOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sal
 			return err
 		}
 		out = o
-		return confirmOrderTx(ctx, tx, co, o, actorID)
+		return confirmOrderTx(ctx, tx, co, mail, o, actorID)
 	})
 	return out, wrapErr(err, "confirm order")
 }
@@ -198,14 +199,16 @@ func (e *reserveError) Unwrap() error { return e.err }
 // failures), fn runs again without reserving and the
 // deliveries are reserved after the commit, each in its own transaction;
 // a failure there leaves the delivery waiting for the scheduled
-// availability check. The order is confirmed either way.
+// availability check. The order is confirmed either way. Mail fn queued
+// (the order confirmation) wakes its outbox once the commit is done.
 func runConfirmingTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context, tx bun.Tx) error) error {
 	r := new(reservations)
 	ctx = context.WithValue(ctx, reserveLaterKey{}, r)
 	ctx, history := collectHistory(ctx)
+	ctx, wake := withMailWake(ctx)
 	run := func() error {
 		return runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
-			r.ids, r.moves = nil, nil
+			r.ids, r.moves, wake.box = nil, nil, nil
 			history.start()
 			err := fn(ctx, tx)
 			if err == nil {
@@ -230,8 +233,12 @@ func runConfirmingTx(ctx context.Context, db *bun.DB, fn func(ctx context.Contex
 		r.deferred = true
 		err = run()
 	}
-	if err != nil || !r.deferred {
+	if err != nil {
 		return err
+	}
+	wake.box.Queued()
+	if !r.deferred {
+		return nil
 	}
 	for _, id := range r.ids {
 		if err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
@@ -244,7 +251,8 @@ func runConfirmingTx(ctx context.Context, db *bun.DB, fn func(ctx context.Contex
 	return nil
 }
 
-func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, actorID int64) error {
+// confirmOrderTx confirms the locked order o in tx (see ConfirmOrder).
+func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, mail CustomerMail, o *SaleOrder, actorID int64) error {
 	switch o.State {
 	case OrderSale:
 		return nil
@@ -254,7 +262,7 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 	if o.IsCart() {
 		return Errorf(ECONFLICT, "A cart is confirmed by its checkout.")
 	}
-	variants, err := loadOrderLinesForStock(ctx, tx, o)
+	variants, err := loadOrderLinesForStock(ctx, tx, o, mail.sends(o))
 	if err != nil {
 		return err
 	}
@@ -309,27 +317,41 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, o *SaleOrder, a
 		[]string{"name", "state", "confirmed_at", "warehouse_id", "delivery_status", "amount_paid", "payment_status"}, ""); err != nil {
 		return fmt.Errorf("models: confirm order: %w", err)
 	}
-	return RecordHistories(ctx, tx, append(history, historyEntry("sale_order", o.ID, actorID, "Order confirmed.")))
+	if err := RecordHistories(ctx, tx, append(history, historyEntry("sale_order", o.ID, actorID, "Order confirmed."))); err != nil {
+		return err
+	}
+	return mailOrderConfirmation(ctx, tx, co, mail, o, actorID)
 }
 
 // orderLineStock is an order line with its product's type and tracking.
 type orderLineStock struct {
 	SaleOrderLine `bun:",extend"`
 
-	ProductType string `bun:"product_type,scanonly"`
-	Tracking    string `bun:"tracking,scanonly"`
+	ProductType   string  `bun:"product_type,scanonly"`
+	Tracking      string  `bun:"tracking,scanonly"`
+	CustomerName  *string `bun:"customer_name,scanonly"`
+	CustomerEmail *string `bun:"customer_email,scanonly"`
 }
 
 // loadOrderLinesForStock loads the order's lines and, in the same query,
-// the type and tracking of their products.
-func loadOrderLinesForStock(ctx context.Context, db bun.IDB, o *SaleOrder) (map[int64]variantStockInfo, error) {
+// the type and tracking of their products, and the customer's name and
+// email when withCustomer is set (for the confirmation mail).
+func loadOrderLinesForStock(ctx context.Context, db bun.IDB, o *SaleOrder, withCustomer bool) (map[int64]variantStockInfo, error) {
 	var rows []orderLineStock
-	err := queryPrepared(ctx, db, "SELECT "+columnsOf[SaleOrderLine](db, "sol")+`, coalesce(t.type, '') AS product_type, coalesce(t.tracking, '') AS tracking
+	var customerID *int64 // nil: the customer columns are NULL
+	if withCustomer {
+		customerID = o.PartnerID
+	}
+	err := queryPrepared(ctx, db, "SELECT "+columnsOf[SaleOrderLine](db, "sol")+`, coalesce(t.type, '') AS product_type, coalesce(t.tracking, '') AS tracking,
+		`+customerSQL(2)+`
 		FROM sale_order_lines AS sol LEFT JOIN product_variants AS v ON v.id = sol.variant_id
 		LEFT JOIN product_templates AS t ON t.id = v.template_id
-		WHERE sol.order_id = $1 ORDER BY sol.sequence, sol.id`, []any{o.ID}, &rows)
+		WHERE sol.order_id = $1 ORDER BY sol.sequence, sol.id`, []any{o.ID, customerID}, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("models: load order lines: %w", err)
+	}
+	if len(rows) > 0 {
+		o.setCustomer(rows[0].CustomerName, rows[0].CustomerEmail)
 	}
 	o.Lines = make([]*SaleOrderLine, len(rows))
 	info := map[int64]variantStockInfo{}

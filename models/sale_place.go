@@ -37,9 +37,12 @@ type PlaceInput struct {
 // transaction. A wrong provider or shipping method is EINVALID naming the
 // field ("provider", "carrier_id") and changes nothing; a cart that cannot
 // be ordered (empty, no address, a code used up) is ECONFLICT. Nothing here
-// talks to a payment provider, and no stock is locked.
-func PlaceOrder(ctx context.Context, db *bun.DB, orderID int64, in PlaceInput, actorID int64) (*Placement, error) {
-	return placeLocked(ctx, db, func(ctx context.Context, tx bun.Tx) (*SaleOrder, error) {
+// talks to a payment provider, and no stock is locked. The customer is
+// mailed (see CustomerMail) the payment instructions of a wire transfer, or
+// the order confirmation when the provider confirms on placing (cash on
+// delivery).
+func PlaceOrder(ctx context.Context, db *bun.DB, mail CustomerMail, orderID int64, in PlaceInput, actorID int64) (*Placement, error) {
+	return placeLocked(ctx, db, mail, func(ctx context.Context, tx bun.Tx) (*SaleOrder, error) {
 		return lockOrder(ctx, tx, orderID)
 	}, in, actorID)
 }
@@ -51,8 +54,8 @@ var ErrNoCart = errors.New("models: no open cart")
 // PlaceCart is PlaceOrder for the owner's open cart, found and locked in
 // the same transaction; ErrNoCart when there is none or it has no product
 // (placing an order without products says so too).
-func PlaceCart(ctx context.Context, db *bun.DB, owner CartOwner, in PlaceInput, actorID int64) (*Placement, error) {
-	return placeLocked(ctx, db, func(ctx context.Context, tx bun.Tx) (*SaleOrder, error) {
+func PlaceCart(ctx context.Context, db *bun.DB, mail CustomerMail, owner CartOwner, in PlaceInput, actorID int64) (*Placement, error) {
+	return placeLocked(ctx, db, mail, func(ctx context.Context, tx bun.Tx) (*SaleOrder, error) {
 		o, err := lockCart(ctx, tx, owner)
 		if err == nil && o == nil {
 			err = ErrNoCart
@@ -62,7 +65,7 @@ func PlaceCart(ctx context.Context, db *bun.DB, owner CartOwner, in PlaceInput, 
 }
 
 // placeLocked places the order that lock finds and locks.
-func placeLocked(ctx context.Context, db *bun.DB, lock func(ctx context.Context, tx bun.Tx) (*SaleOrder, error), in PlaceInput, actorID int64) (*Placement, error) {
+func placeLocked(ctx context.Context, db *bun.DB, mail CustomerMail, lock func(ctx context.Context, tx bun.Tx) (*SaleOrder, error), in PlaceInput, actorID int64) (*Placement, error) {
 	co, err := GetCompany(ctx, db)
 	if err != nil {
 		return nil, err
@@ -115,7 +118,10 @@ func placeLocked(ctx context.Context, db *bun.DB, lock func(ctx context.Context,
 		}
 		out.Transaction = t
 		if t.State != TxDraft && t.State != TxPending || paymentMethods[provider.Code].ConfirmOnStart() {
-			return afterPayment(ctx, tx, co, o, actorID)
+			return afterPayment(ctx, tx, co, mail, o, actorID)
+		}
+		if provider.Code == ProviderWire && t.State == TxPending {
+			return mailWireInstructions(ctx, tx, co, mail, o, t, actorID)
 		}
 		return nil
 	})
@@ -203,16 +209,20 @@ func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, 
 	return provider, nil
 }
 
-// loadLinesToPlace reads the order's lines and its shipping address's
-// country in one statement; the order must be locked already.
+// loadLinesToPlace reads the order's lines, its shipping address's country
+// and its customer (for the mail after placing) in one statement; the order
+// must be locked already.
 func loadLinesToPlace(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	var rows []struct {
 		SaleOrderLine `bun:",extend"`
 
-		ShipCountry *string `bun:"ship_country,scanonly"`
+		ShipCountry   *string `bun:"ship_country,scanonly"`
+		CustomerName  *string `bun:"customer_name,scanonly"`
+		CustomerEmail *string `bun:"customer_email,scanonly"`
 	}
-	err := queryPrepared(ctx, tx, "SELECT "+columnsOf[SaleOrderLine](tx, "sol")+`, (SELECT country_code FROM contacts WHERE id = $2) AS ship_country
-		FROM sale_order_lines sol WHERE sol.order_id = $1 ORDER BY sol.sequence, sol.id`, []any{o.ID, o.ShippingPartnerID}, &rows)
+	err := queryPrepared(ctx, tx, "SELECT "+columnsOf[SaleOrderLine](tx, "sol")+`, (SELECT country_code FROM contacts WHERE id = $2) AS ship_country,
+		`+customerSQL(3)+`
+		FROM sale_order_lines sol WHERE sol.order_id = $1 ORDER BY sol.sequence, sol.id`, []any{o.ID, o.ShippingPartnerID, o.PartnerID}, &rows)
 	if err != nil {
 		return fmt.Errorf("models: order lines: %w", err)
 	}
@@ -222,6 +232,9 @@ func loadLinesToPlace(ctx context.Context, tx bun.IDB, o *SaleOrder) error {
 	}
 	if len(rows) > 0 && rows[0].ShipCountry != nil {
 		o.shipCountry = rows[0].ShipCountry
+	}
+	if len(rows) > 0 {
+		o.setCustomer(rows[0].CustomerName, rows[0].CustomerEmail)
 	}
 	o.linesCurrent = true
 	return nil

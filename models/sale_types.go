@@ -99,6 +99,9 @@ type SaleOrder struct {
 	// shipCountry is the shipping address's country when the caller knows
 	// it already (nil: pricing reads it).
 	shipCountry *string `bun:"-"`
+	// customer is the customer's name and email when read with the lines
+	// (nil: unknown; see customerOf).
+	customer *orderCustomer `bun:"-"`
 }
 
 // Number is the order's number, or "Cart" before a cart is placed.

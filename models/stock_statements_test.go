@@ -63,7 +63,8 @@ func (l *statementLog) stop() (txs [][]string, outside []string) {
 
 // TestConfirmOrderStatements keeps the number of statements that confirming
 // a placed 2-line web order costs (1-step warehouse) from creeping back up:
-// one transaction creates the delivery and, last, reserves it.
+// one transaction creates the delivery, queues the order confirmation mail
+// and, last, reserves the delivery.
 func TestConfirmOrderStatements(t *testing.T) {
 	e := newSaleEnv(t, 1)
 	mug, cap := e.product("Mug", models.TrackingNone), e.product("Cap", models.TrackingNone)
@@ -74,7 +75,7 @@ func TestConfirmOrderStatements(t *testing.T) {
 	log := &statementLog{}
 	models.AddQueryHook(e.db, log)
 	log.start()
-	o, err := models.ConfirmOrder(e.ctx, e.db, pl.Order.ID, 0)
+	o, err := models.ConfirmOrder(e.ctx, e.db, keptMail, pl.Order.ID, 0)
 	txs, outside := log.stop()
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +95,11 @@ func TestConfirmOrderStatements(t *testing.T) {
 	// moves, the order, the history. Reservation (10 before, in a
 	// transaction of its own): the quants locked (the new moves are in
 	// hand), then one statement writing quants, move lines, move and
-	// transfer states.
-	if got, max := len(txs[0]), 7+2; got > max {
+	// transfer states. The order confirmation mail is one insert more (9
+	// before it): the customer's name and email come with the lines, the
+	// company from the confirmation's start, its history line with the
+	// order's.
+	if got, max := len(txs[0]), 7+2+1; got > max {
 		t.Errorf("confirmation and reservation: %d statements, want at most %d", got, max)
 	}
 
@@ -120,6 +124,9 @@ func TestConfirmOrderStatements(t *testing.T) {
 			t.Fatalf("history of %s: %v %v", doc.model, h, err)
 		}
 	}
+	if got := e.mailsTo(o.ID); len(got) != 1 || got[0].To != testAddress.Email {
+		t.Fatalf("confirmation mails %+v, want one to %s", got, testAddress.Email)
+	}
 }
 
 // TestConfirmOrderWhenReservingFails: a reservation that fails other than
@@ -138,9 +145,13 @@ func TestConfirmOrderWhenReservingFails(t *testing.T) {
 		CREATE TRIGGER refuse_reservation BEFORE UPDATE ON stock_quants FOR EACH ROW EXECUTE FUNCTION refuse_reservation();`); err != nil {
 		t.Fatal(err)
 	}
-	o, err := models.ConfirmOrder(e.ctx, e.db, pl.Order.ID, 0)
+	o, err := models.ConfirmOrder(e.ctx, e.db, keptMail, pl.Order.ID, 0)
 	if err != nil {
 		t.Fatalf("confirm: %v", err)
+	}
+	// The first try's mail went with its rollback: one mail.
+	if got := e.mailsTo(o.ID); len(got) != 1 {
+		t.Fatalf("%d confirmation mails, want 1", len(got))
 	}
 	if o.State != models.OrderSale {
 		t.Fatalf("state %s, want sale", o.State)
