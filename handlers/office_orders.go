@@ -47,7 +47,9 @@ func (h *Handler) OfficeOrderDetail(c echo.Context) error {
 	if d.IsCart() {
 		title = "Cart #" + strconv.FormatInt(d.Order.ID, 10)
 	}
-	return h.render(c, http.StatusOK, office.OrderDetail(h.page(c, title),
+	p := h.page(c, title)
+	p.Section = office.OrderHomeURL(d.Order)
+	return h.render(c, http.StatusOK, office.OrderDetail(p,
 		office.OrderDetailData{D: d, ConfirmCancel: c.QueryParam("confirm") == "cancel"}))
 }
 

@@ -44,3 +44,25 @@ func TestOfficeQuotationUpdateTotalsNamesTheProblems(t *testing.T) {
 		t.Fatalf("%d orders after Update totals, want %d: nothing is saved", n, orders)
 	}
 }
+
+// An order's page highlights the list it belongs to in the navigation: a
+// quotation's is Quotations, a confirmed order's Orders.
+func TestOfficeOrderPageHighlightsItsList(t *testing.T) {
+	app := testapp.Start(t)
+	sales := app.LoginAs(t, models.RoleSales)
+	o := ooQuotation(t, app, "Nav Customer", "1")
+	page := "/office/orders/" + itoa(o.ID)
+	active := func() string {
+		t.Helper()
+		return strings.TrimSpace(ooDoc(t, sales.Get(page)).Find(`nav a.active`).Text())
+	}
+	if got := active(); got != "Quotations" {
+		t.Fatalf("a quotation's page highlights %q, want Quotations", got)
+	}
+	if r := sales.PostForm(page+"/confirm", nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: status %d", r.StatusCode)
+	}
+	if got := active(); got != "Orders" {
+		t.Fatalf("a confirmed order's page highlights %q, want Orders", got)
+	}
+}

@@ -16,6 +16,9 @@ type Page struct {
 	CSRF    string       // token for forms and HTMX requests
 	Flash   Flash
 	Path    string // the request path, for active navigation
+	// Section is the navigation entry of a page whose path does not name it
+	// (a quotation's page lives under /office/orders/); "" to go by Path.
+	Section string
 	// Description is the page's meta description (storefront pages).
 	Description string
 	// CartCount is the number of units in the shopper's cart (shop header).
@@ -70,3 +73,11 @@ func (f FormState) Value(field string) string { return f.Values[field] }
 
 // Err returns the problem with field, or "".
 func (f FormState) Err(field string) string { return f.Errors[field] }
+
+// NavPath is the path the navigation highlights its entry by.
+func (p Page) NavPath() string {
+	if p.Section != "" {
+		return p.Section
+	}
+	return p.Path
+}

@@ -130,7 +130,7 @@ func navLink(p views.Page, href, label string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var5 = []any{templ.KV("active", p.Path == href || (href != "/office" && href != "/my" && strings.HasPrefix(p.Path, href+"/")))}
+			var templ_7745c5c3_Var5 = []any{templ.KV("active", p.NavPath() == href || (href != "/office" && href != "/my" && strings.HasPrefix(p.NavPath(), href+"/")))}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var5...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -165,7 +165,7 @@ func navLink(p views.Page, href, label string) templ.Component {
 		var templ_7745c5c3_Var7 string
 		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(label)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/layout/portal.templ`, Line: 28, Col: 164}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/layout/portal.templ`, Line: 28, Col: 174}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 		if templ_7745c5c3_Err != nil {
