@@ -42,7 +42,9 @@ func QueueMail(ctx context.Context, db bun.IDB, box *Outbox, m MailMessage) (*Ma
 	if m.CreatedBy != nil && *m.CreatedBy == 0 {
 		m.CreatedBy = nil
 	}
-	if _, err := db.NewInsert().Model(&m).Returning("id, created_at, next_attempt_at").Exec(ctx); err != nil {
+	// Prepared: an order's confirmation mail is queued in the payment's
+	// transaction, on the path every web order takes.
+	if err := insertPrepared(ctx, db, &m); err != nil {
 		return nil, fmt.Errorf("models: queue mail: %w", err)
 	}
 	return &m, nil
