@@ -25,7 +25,7 @@ type AddressInput struct {
 func (a *AddressInput) normalize() {
 	a.Name, a.Email, a.Phone = strings.TrimSpace(a.Name), normalizeEmail(a.Email), strings.TrimSpace(a.Phone)
 	a.Street, a.Street2, a.City = strings.TrimSpace(a.Street), strings.TrimSpace(a.Street2), strings.TrimSpace(a.City)
-	a.Zip, a.CountryCode = strings.TrimSpace(a.Zip), strings.ToUpper(strings.TrimSpace(a.CountryCode))
+	a.Zip, a.CountryCode = strings.ToUpper(strings.TrimSpace(a.Zip)), strings.ToUpper(strings.TrimSpace(a.CountryCode))
 }
 
 // validate checks the address; prefix names the form fields ("billing_").
@@ -51,6 +51,8 @@ func (a *AddressInput) validate(p Problems, prefix string, needEmail bool) {
 		p.Add(prefix+"zip", "Enter the postal code.")
 	} else if len(a.Zip) > 20 {
 		p.Add(prefix+"zip", "Use at most 20 characters.")
+	} else if msg := postcodeProblem(a.CountryCode, a.Zip); msg != "" {
+		p.Add(prefix+"zip", msg)
 	}
 	if _, ok := Countries[a.CountryCode]; !ok {
 		p.Add(prefix+"country_code", "Choose a country.")

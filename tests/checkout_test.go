@@ -361,8 +361,18 @@ func TestCheckoutAddressValidation(t *testing.T) {
 		t.Errorf("the form forgot what was typed: shipping name %q", v)
 	}
 
-	// Creating an account needs a real password; nothing is created before.
+	// A postal code that is not one of the country's.
 	form := checkoutAddress()
+	form.Set("billing_zip", "ABC")
+	form.Set("billing_country_code", "BE")
+	r = c.PostForm("/checkout", form)
+	doc, _ = cartPage(t, r.Body)
+	if r.StatusCode != http.StatusUnprocessableEntity || text(doc, "error-billing_zip") != "Enter a postal code of Belgium, like 1000." {
+		t.Errorf("postal code ABC in Belgium: %d, message %q", r.StatusCode, text(doc, "error-billing_zip"))
+	}
+
+	// Creating an account needs a real password; nothing is created before.
+	form = checkoutAddress()
 	form.Set("create_account", "1")
 	form.Set("password", "short")
 	r = c.PostForm("/checkout", form)
