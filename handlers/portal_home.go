@@ -19,5 +19,9 @@ func (h *Handler) PortalHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, portal.Home(h.page(c, "My account"), contact))
+	orders, err := models.CustomerOrders(c.Request().Context(), h.db, contact.ID, 50)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, portal.Home(h.page(c, "My account"), contact, orders))
 }
