@@ -60,6 +60,9 @@ func FormatQuantity(d decimal.Decimal) string {
 	return groupThousands(s)
 }
 
+// FormatCount writes a count with its thousands separated: 247,344.
+func FormatCount(n int) string { return FormatQuantity(decimal.NewFromInt(int64(n))) }
+
 // groupThousands puts a comma between each group of three digits of an
 // unsigned decimal number's integer part: "1234567.5" -> "1,234,567.5".
 func groupThousands(s string) string {

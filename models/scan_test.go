@@ -681,3 +681,32 @@ func TestCarrierTrackingURL(t *testing.T) {
 		t.Errorf("no template: %q", got)
 	}
 }
+
+// A handheld list shows at most ScanListLimit transfers, earliest first,
+// and says so when there are more.
+func TestScanListSaysWhenItStopsAtItsLimit(t *testing.T) {
+	e := newScanEnv(t, 1)
+	var typeID, src, dest int64
+	if err := e.db.NewRaw(`SELECT id, default_src_location_id, default_dest_location_id FROM picking_types
+		WHERE warehouse_id = ? AND kind = 'delivery'`, e.wh.ID).Scan(e.ctx, &typeID, &src, &dest); err != nil {
+		t.Fatal(err)
+	}
+	add := func(n int) {
+		t.Helper()
+		if _, err := e.db.NewRaw(`INSERT INTO stock_pickings (name, picking_type_id, state, location_id, location_dest_id, scheduled_date)
+			SELECT 'TEST/OUT/' || (SELECT count(*) FROM stock_pickings) + g, ?, 'assigned', ?, ?, now() + g * interval '1 minute'
+			FROM generate_series(1, ?) AS g`, typeID, src, dest, n).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(models.ScanListLimit - 1)
+	l, err := models.ListScanTransfers(e.ctx, e.db, models.ScanListFilter{TypeID: typeID})
+	if err != nil || l.More || len(l.Ready) != models.ScanListLimit-1 {
+		t.Fatalf("%d ready, more %v (%v); want all %d and no more", len(l.Ready), l.More, err, models.ScanListLimit-1)
+	}
+	add(2)
+	l, err = models.ListScanTransfers(e.ctx, e.db, models.ScanListFilter{TypeID: typeID})
+	if err != nil || !l.More || len(l.Ready) != models.ScanListLimit {
+		t.Fatalf("%d ready, more %v (%v); want the first %d and more", len(l.Ready), l.More, err, models.ScanListLimit)
+	}
+}

@@ -112,9 +112,13 @@ type ScanList struct {
 	Kind    string // the operation kind for a type list
 	Ready   []ScanTransferRow
 	Waiting []ScanTransferRow
+	// More is set when the list stopped at ScanListLimit transfers: later
+	// ones are found by scanning them (or their product or location).
+	More bool
 }
 
-const scanListLimit = 200
+// ScanListLimit is the most transfers a handheld list shows, earliest first.
+const ScanListLimit = 200
 
 // ListScanTransfers returns the transfers to do of an operation type (ready
 // ones, then waiting ones, each by scheduled date), or the ready transfers
@@ -129,7 +133,7 @@ func ListScanTransfers(ctx context.Context, db bun.IDB, f ScanListFilter) (*Scan
 		ColumnExpr("coalesce((SELECT sum(l.quantity_done) FROM stock_move_lines l WHERE l.picking_id = sp.id AND l.state = 'open'), 0) AS done").
 		Join("JOIN picking_types AS pty ON pty.id = sp.picking_type_id").
 		Join("LEFT JOIN contacts AS c ON c.id = sp.partner_id").
-		OrderExpr("sp.scheduled_date, sp.id").Limit(scanListLimit)
+		OrderExpr("sp.scheduled_date, sp.id").Limit(ScanListLimit)
 	switch {
 	case f.TypeID != 0:
 		var t struct {
@@ -167,6 +171,7 @@ func ListScanTransfers(ctx context.Context, db bun.IDB, f ScanListFilter) (*Scan
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("models: handheld list: %w", err)
 	}
+	out.More = len(rows) == ScanListLimit
 	for _, r := range rows {
 		if r.Ready() {
 			out.Ready = append(out.Ready, r)

@@ -19,7 +19,7 @@ import (
 )
 
 // whsQty shows a quantity without trailing zeros.
-func whsQty(d decimal.Decimal) string { return d.String() }
+func whsQty(d decimal.Decimal) string { return models.FormatQuantity(d) }
 
 func whsStockURL(f models.QuantFilter, page int) string {
 	v := url.Values{}
