@@ -22,12 +22,7 @@ func (h *Handler) shopOrderFor(c echo.Context, token string) (*models.ShopOrderV
 	if err != nil {
 		return nil, err
 	}
-	u := currentUser(c)
-	// The customer who placed it, or the one it is billed to (a quotation a
-	// sales rep made for their contact).
-	owner := u != nil && (v.Order.UserID != nil && *v.Order.UserID == u.ID ||
-		u.ContactID != nil && v.Order.PartnerID != nil && *v.Order.PartnerID == *u.ContactID)
-	if v.Order.IsCart() || !owner && !models.CheckOrderToken(v.Order, token) {
+	if v.Order.IsCart() || !v.Order.OwnedBy(currentUser(c)) && !models.CheckOrderToken(v.Order, token) {
 		return nil, models.Errorf(models.ENOTFOUND, "The order was not found.")
 	}
 	return v, nil

@@ -14,6 +14,14 @@ var Countries = map[string]string{
 	"SK": "Slovakia", "TN": "Tunisia", "TR": "Turkey", "UA": "Ukraine", "US": "United States", "ZA": "South Africa",
 }
 
+// CountryName is a country's name, its code when unknown.
+func CountryName(code string) string {
+	if n, ok := Countries[code]; ok {
+		return n
+	}
+	return code
+}
+
 // Country is a code and its name, for select boxes.
 type Country struct{ Code, Name string }
 

@@ -96,6 +96,12 @@ type MailRow struct {
 // failed before the sender used up its tries.
 func (m MailRow) Rejected() bool { return m.State == MailError && m.Attempts < MaxMailAttempts }
 
+// Failing reports whether the mail's last try failed: given up, or waiting
+// to be tried again.
+func (m MailRow) Failing() bool {
+	return m.Error != "" && (m.State == MailError || m.State == MailOutgoing)
+}
+
 // Sendable reports whether a person may send the mail now (delivers: an
 // SMTP server is configured): a failed mail again, or one kept while no
 // server was configured.

@@ -117,6 +117,21 @@ func (o *SaleOrder) IsCart() bool {
 	return o.State == OrderDraft && o.Origin == OriginWebsite && o.PlacedAt == nil
 }
 
+// IsQuotation reports whether o is a quotation a sales rep writes or has
+// sent: not an order until the customer accepts it (by paying) or the rep
+// confirms it.
+func (o *SaleOrder) IsQuotation() bool {
+	return o.Origin == OriginOffice && (o.State == OrderDraft || o.State == OrderSent)
+}
+
+// OwnedBy reports whether u may see o without its access token: the
+// customer who placed it, or the one it is billed to (a quotation a sales
+// rep made for their contact).
+func (o *SaleOrder) OwnedBy(u *User) bool {
+	return u != nil && (o.UserID != nil && *o.UserID == u.ID ||
+		u.ContactID != nil && o.PartnerID != nil && *o.PartnerID == *u.ContactID)
+}
+
 // ProductLines returns the lines that sell products.
 func (o *SaleOrder) ProductLines() []*SaleOrderLine {
 	var out []*SaleOrderLine

@@ -5,6 +5,8 @@ package views
 import (
 	"encoding/json"
 
+	"github.com/shopspring/decimal"
+
 	"orderflow/models"
 )
 
@@ -73,6 +75,15 @@ func (f FormState) Value(field string) string { return f.Values[field] }
 
 // Err returns the problem with field, or "".
 func (f FormState) Err(field string) string { return f.Errors[field] }
+
+// Money writes an amount in the company's currency (two decimals before
+// the company exists).
+func (p Page) Money(d decimal.Decimal) string {
+	if p.Company == nil {
+		return d.StringFixed(2)
+	}
+	return p.Company.Currency().Format(d)
+}
 
 // NavPath is the path the navigation highlights its entry by.
 func (p Page) NavPath() string {

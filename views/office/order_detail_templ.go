@@ -1705,9 +1705,9 @@ func soAddress(c *models.Contact) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var87 string
-			templ_7745c5c3_Var87, templ_7745c5c3_Err = templ.JoinStringErrs(soCountry(c.CountryCode))
+			templ_7745c5c3_Var87, templ_7745c5c3_Err = templ.JoinStringErrs(models.CountryName(c.CountryCode))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/order_detail.templ`, Line: 392, Col: 28}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/office/order_detail.templ`, Line: 392, Col: 37}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var87))
 			if templ_7745c5c3_Err != nil {
@@ -1716,13 +1716,6 @@ func soAddress(c *models.Contact) templ.Component {
 		}
 		return nil
 	})
-}
-
-func soCountry(code string) string {
-	if n, ok := models.Countries[code]; ok {
-		return n
-	}
-	return code
 }
 
 func soProviderName(t models.PaymentTransaction) string {
