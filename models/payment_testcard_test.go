@@ -133,7 +133,7 @@ func TestProcessTestCardWebhook(t *testing.T) {
 		ProviderReference: "tc_1", CardLast4: "4242", Created: now.Unix()}
 	process := func(ev models.TestCardEvent, secret string, at time.Time) (string, error) {
 		body, header := signedEvent(t, secret, ev, at)
-		return models.ProcessTestCardWebhook(e.ctx, e.db, models.CustomerMail{}, header, body, "192.0.2.1", now)
+		return models.ProcessTestCardWebhook(e.ctx, e.db, models.NoCustomerMail, header, body, "192.0.2.1", now)
 	}
 
 	// Wrong amount, wrong currency, wrong secret, old timestamp, unknown
@@ -255,7 +255,7 @@ func TestChargeTestCard(t *testing.T) {
 	if got, _ := models.GetTransaction(e.ctx, e.db, ref); got.State != models.TxDraft {
 		t.Fatalf("transaction %s after charges, want draft", got.State)
 	}
-	if _, err := models.SetTransactionState(e.ctx, e.db, models.CustomerMail{}, ref, models.TransactionUpdate{State: models.TxDone, Amount: pl.Transaction.Amount, CurrencyCode: "EUR"}, 0); err != nil {
+	if _, err := models.SetTransactionState(e.ctx, e.db, models.NoCustomerMail, ref, models.TransactionUpdate{State: models.TxDone, Amount: pl.Transaction.Amount, CurrencyCode: "EUR"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if ch, err := models.ChargeTestCard(e.ctx, e.db, ref, card(models.TestCardSuccess)); models.ErrorCode(err) != models.ECONFLICT || ch == nil || ch.Checkout.Payable() {

@@ -268,7 +268,7 @@ func TestCouponUsageLimitUnderRace(t *testing.T) {
 	errs := make([]error, len(carts))
 	for i, id := range carts {
 		wg.Go(func() {
-			_, errs[i] = models.PlaceOrder(context.Background(), e.db, models.CustomerMail{}, id, models.PlaceInput{Provider: models.ProviderWire}, 0)
+			_, errs[i] = models.PlaceOrder(context.Background(), e.db, models.NoCustomerMail, id, models.PlaceInput{Provider: models.ProviderWire}, 0)
 		})
 	}
 	wg.Wait()
@@ -384,7 +384,7 @@ func TestPaidOrderWithoutStockShowsShortage(t *testing.T) {
 	first := e.checkout(models.ProviderTestCard, map[int64]int{v: 2})
 	second := e.checkout(models.ProviderTestCard, map[int64]int{v: 2})
 	for _, pl := range []*models.Placement{first, second} {
-		if _, err := models.SetTransactionState(e.ctx, e.db, models.CustomerMail{}, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone, Amount: pl.Transaction.Amount, CurrencyCode: "EUR"}, 0); err != nil {
+		if _, err := models.SetTransactionState(e.ctx, e.db, models.NoCustomerMail, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone, Amount: pl.Transaction.Amount, CurrencyCode: "EUR"}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,17 +20,30 @@ import (
 // CustomerMail is what an operation needs to mail a customer about their
 // order: the outbox the mail goes to (nil: kept for the back office, see
 // QueueMail) and the full address of an order's portal page, with its
-// access token (the web layer owns that address). The zero value mails
-// nothing: data loads and tests that do not look at mail.
+// access token (the web layer owns that address). Operations that would
+// mail a website order's customer refuse the zero value, so a caller cannot
+// forget the mail silently; NoCustomerMail is the explicit choice of data
+// loads and tests that do not look at mail.
 type CustomerMail struct {
 	Box       *Outbox
 	PortalURL func(*SaleOrder) string
+	off       bool
 }
 
+// NoCustomerMail mails nobody.
+var NoCustomerMail = CustomerMail{off: true}
+
 // sends reports whether the operation mails the customer of o: a website
-// order, with a portal link to give.
-func (m CustomerMail) sends(o *SaleOrder) bool {
-	return m.PortalURL != nil && o.Origin == OriginWebsite
+// order, with a portal link to give. It fails when the caller gave no
+// portal link without choosing NoCustomerMail.
+func (m CustomerMail) sends(o *SaleOrder) (bool, error) {
+	if m.off || o.Origin != OriginWebsite {
+		return false, nil
+	}
+	if m.PortalURL == nil {
+		return false, errors.New("models: mail the customer: no portal link given (use NoCustomerMail to mail nobody)")
+	}
+	return true, nil
 }
 
 // orderCustomer is the name and email of an order's customer (its partner).
@@ -94,8 +108,8 @@ func mailCustomer(ctx context.Context, tx bun.IDB, mail CustomerMail, o *SaleOrd
 // mailOrderConfirmation queues the confirmation of a website order that tx
 // has just confirmed (o with its lines and payment status).
 func mailOrderConfirmation(ctx context.Context, tx bun.IDB, co *Company, mail CustomerMail, o *SaleOrder, actorID int64) error {
-	if !mail.sends(o) {
-		return nil
+	if send, err := mail.sends(o); !send {
+		return err
 	}
 	link := mail.PortalURL(o)
 	return mailCustomer(ctx, tx, mail, o, actorID, "Order confirmation", fmt.Sprintf("Your order %s from %s", o.Number(), co.Name),
@@ -105,8 +119,8 @@ func mailOrderConfirmation(ctx context.Context, tx bun.IDB, co *Company, mail Cu
 // mailWireInstructions queues the payment instructions of a website order
 // placed with a wire transfer t that waits for the money.
 func mailWireInstructions(ctx context.Context, tx bun.IDB, co *Company, mail CustomerMail, o *SaleOrder, t *PaymentTransaction, actorID int64) error {
-	if !mail.sends(o) {
-		return nil
+	if send, err := mail.sends(o); !send {
+		return err
 	}
 	if o.Lines == nil {
 		if err := loadOrderLines(ctx, tx, o); err != nil {

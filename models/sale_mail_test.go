@@ -212,3 +212,29 @@ func TestOfficeOrderConfirmationMailsNobody(t *testing.T) {
 		t.Fatalf("%d mails for an office order, want none", len(got))
 	}
 }
+
+// A caller that gives no portal link, without choosing NoCustomerMail,
+// confirms nothing: a website order's customer would silently get no mail.
+func TestConfirmingWithoutCustomerMailIsRefused(t *testing.T) {
+	e := newSaleEnv(t, 1)
+	v := e.product("Mug", models.TrackingNone)
+	e.count(v, *e.wh.StockLocationID, 10, "")
+	pl := e.checkoutMailed(models.NoCustomerMail, models.ProviderTestCard, map[int64]int{v: 1})
+	paid := models.TransactionUpdate{State: models.TxDone, Amount: pl.Transaction.Amount, CurrencyCode: "EUR"}
+	if _, err := models.SetTransactionState(e.ctx, e.db, models.CustomerMail{}, pl.Transaction.Reference, paid, 0); err == nil {
+		t.Fatal("a payment confirmed a website order with no way to mail its customer")
+	}
+	o, err := models.GetOrder(e.ctx, e.db, pl.Order.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State == models.OrderSale {
+		t.Fatal("the order was confirmed although the call failed")
+	}
+	if _, err := models.SetTransactionState(e.ctx, e.db, keptMail, pl.Transaction.Reference, paid, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.mailsTo(pl.Order.ID); len(got) != 1 {
+		t.Fatalf("%d mails after the payment, want the confirmation", len(got))
+	}
+}

@@ -170,7 +170,7 @@ func TestQuotationCreateAndUpdate(t *testing.T) {
 	}
 
 	// Once confirmed it is no longer a quotation.
-	if _, err := models.ConfirmOrder(e.ctx, e.db, models.CustomerMail{}, o.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(e.ctx, e.db, models.NoCustomerMail, o.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := models.UpdateQuotation(e.ctx, e.db, o.ID, up, 0); models.ErrorCode(err) != models.ECONFLICT {
@@ -202,7 +202,7 @@ func TestConfirmQuotationReservesAndLinksDelivery(t *testing.T) {
 	customer := e.officeCustomer("Bob", "bob@example.com")
 
 	o := e.quotation(customer, map[int64]string{v: "4"})
-	if _, err := models.ConfirmOrder(e.ctx, e.db, models.CustomerMail{}, o.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(e.ctx, e.db, models.NoCustomerMail, o.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	d := e.detail(o.ID)
@@ -218,7 +218,7 @@ func TestConfirmQuotationReservesAndLinksDelivery(t *testing.T) {
 
 	// More than the stock left: the order is recorded, the shortage visible.
 	big := e.quotation(e.officeCustomer("Cy", "cy@example.com"), map[int64]string{v: "9"})
-	if _, err := models.ConfirmOrder(e.ctx, e.db, models.CustomerMail{}, big.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(e.ctx, e.db, models.NoCustomerMail, big.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	s := e.detail(big.ID).Shortages()
@@ -268,14 +268,14 @@ func TestWirePaymentMarkedReceivedConfirms(t *testing.T) {
 		t.Fatal("a pending wire transfer cannot be marked received")
 	}
 	other := e.checkout(models.ProviderTestCard, map[int64]int{v: 1})
-	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.CustomerMail{}, pl.Order.ID, other.Transaction.Reference, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.NoCustomerMail, pl.Order.ID, other.Transaction.Reference, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("another order's payment: %v", err)
 	}
-	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.CustomerMail{}, other.Order.ID, other.Transaction.Reference, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.NoCustomerMail, other.Order.ID, other.Transaction.Reference, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("a card payment marked as a wire: %v", err)
 	}
 
-	tx, err := models.MarkPaymentReceived(e.ctx, e.db, models.CustomerMail{}, pl.Order.ID, pl.Transaction.Reference, 0)
+	tx, err := models.MarkPaymentReceived(e.ctx, e.db, models.NoCustomerMail, pl.Order.ID, pl.Transaction.Reference, 0)
 	if err != nil || tx.State != models.TxDone {
 		t.Fatalf("mark received: %v", err)
 	}
@@ -287,7 +287,7 @@ func TestWirePaymentMarkedReceivedConfirms(t *testing.T) {
 		t.Fatalf("reserved %s, want 2", f.Reserved)
 	}
 	// Twice is harmless; a paid order cannot be cancelled.
-	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.CustomerMail{}, pl.Order.ID, pl.Transaction.Reference, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.NoCustomerMail, pl.Order.ID, pl.Transaction.Reference, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("mark received twice: %v", err)
 	}
 	if _, err := models.CancelOrder(e.ctx, e.db, pl.Order.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
@@ -310,7 +310,7 @@ func TestPartialPaymentNeverConfirms(t *testing.T) {
 	if _, err := e.db.NewInsert().Model(part).Exec(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.CustomerMail{}, pl.Order.ID, part.Reference, 0); err != nil {
+	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.NoCustomerMail, pl.Order.ID, part.Reference, 0); err != nil {
 		t.Fatal(err)
 	}
 	got := e.order(pl.Order.ID)
@@ -375,7 +375,7 @@ func TestListOrdersFiltersAndCarts(t *testing.T) {
 	q := e.quotation(e.officeCustomer("Quinn Office", "quinn@example.com"), map[int64]string{v: "1"})
 	web := e.checkout(models.ProviderWire, map[int64]int{v: 1}) // Ada Shopper, sent, payment pending
 	confirmed := e.quotation(e.officeCustomer("Cleo Confirmed", "cleo@example.com"), map[int64]string{v: "2"})
-	if _, err := models.ConfirmOrder(e.ctx, e.db, models.CustomerMail{}, confirmed.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(e.ctx, e.db, models.NoCustomerMail, confirmed.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	cart, err := models.AddToCart(e.ctx, e.db, models.CartOwner{}, v, "3")

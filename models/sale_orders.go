@@ -262,7 +262,11 @@ func confirmOrderTx(ctx context.Context, tx bun.Tx, co *Company, mail CustomerMa
 	if o.IsCart() {
 		return Errorf(ECONFLICT, "A cart is confirmed by its checkout.")
 	}
-	variants, err := loadOrderLinesForStock(ctx, tx, o, mail.sends(o))
+	send, err := mail.sends(o)
+	if err != nil {
+		return err
+	}
+	variants, err := loadOrderLinesForStock(ctx, tx, o, send)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ var testAddress = models.AddressInput{Name: "Ada Shopper", Email: "ada@example.c
 // checkout does.
 func (e *saleEnv) checkout(provider string, lines map[int64]int) *models.Placement {
 	e.t.Helper()
-	return e.checkoutMailed(models.CustomerMail{}, provider, lines)
+	return e.checkoutMailed(models.NoCustomerMail, provider, lines)
 }
 
 // checkoutMailed is checkout with the customer mailed through mail.
@@ -79,18 +79,18 @@ func TestPaidWebOrderIsConfirmedAndReserved(t *testing.T) {
 		t.Fatalf("total %s tx %s pay %q, want 35 draft with a payment page", o.AmountTotal, pl.Transaction.State, pl.PayURL)
 	}
 	// Placing again (double submit) returns the same transaction.
-	again, err := models.PlaceOrder(e.ctx, e.db, models.CustomerMail{}, o.ID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
+	again, err := models.PlaceOrder(e.ctx, e.db, models.NoCustomerMail, o.ID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
 	if err != nil || again.Transaction.ID != pl.Transaction.ID {
 		t.Fatalf("second place: %v, tx %d want %d", err, again.Transaction.ID, pl.Transaction.ID)
 	}
 	// A wrong amount never confirms.
-	if _, err := models.SetTransactionState(e.ctx, e.db, models.CustomerMail{}, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone, Amount: dd(34), CurrencyCode: "EUR"}, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.SetTransactionState(e.ctx, e.db, models.NoCustomerMail, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone, Amount: dd(34), CurrencyCode: "EUR"}, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("wrong amount: %v, want conflict", err)
 	}
 	if got := e.order(o.ID); got.State != models.OrderSent {
 		t.Fatalf("after a wrong amount the order is %s", got.State)
 	}
-	if _, err := models.SetTransactionState(e.ctx, e.db, models.CustomerMail{}, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone, Amount: dd(35), CurrencyCode: "EUR"}, 0); err != nil {
+	if _, err := models.SetTransactionState(e.ctx, e.db, models.NoCustomerMail, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone, Amount: dd(35), CurrencyCode: "EUR"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	got := e.order(o.ID)

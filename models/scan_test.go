@@ -566,7 +566,7 @@ func TestScanThreeStepChainDeliversOrder(t *testing.T) {
 	e.count(mug, *e.wh.StockLocationID, 5, "")
 	e.count(drill, *e.wh.StockLocationID, 1, "SN-7")
 	pl := e.checkout(models.ProviderTestCard, map[int64]int{mug: 2, drill: 1})
-	if _, err := models.SetTransactionState(e.ctx, e.db, models.CustomerMail{}, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone,
+	if _, err := models.SetTransactionState(e.ctx, e.db, models.NoCustomerMail, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone,
 		Amount: pl.Order.AmountTotal, CurrencyCode: "EUR"}, 0); err != nil {
 		t.Fatal(err)
 	}

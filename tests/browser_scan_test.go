@@ -133,11 +133,11 @@ func scanPaidOrder(t *testing.T, app *testapp.App, lines map[int64]int) (*models
 	if _, err := models.SetOrderCarrier(ctx, app.DB, owner.CartID, carrierID); err != nil {
 		t.Fatalf("carrier: %v", err)
 	}
-	pl, err := models.PlaceOrder(ctx, app.DB, models.CustomerMail{}, owner.CartID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
+	pl, err := models.PlaceOrder(ctx, app.DB, models.NoCustomerMail, owner.CartID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
 	if err != nil {
 		t.Fatalf("place: %v", err)
 	}
-	if _, err := models.SetTransactionState(ctx, app.DB, models.CustomerMail{}, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone,
+	if _, err := models.SetTransactionState(ctx, app.DB, models.NoCustomerMail, pl.Transaction.Reference, models.TransactionUpdate{State: models.TxDone,
 		Amount: pl.Order.AmountTotal, CurrencyCode: pl.Transaction.CurrencyCode}, 0); err != nil {
 		t.Fatalf("pay: %v", err)
 	}

@@ -92,7 +92,7 @@ func ooWebOrder(t *testing.T, app *testapp.App, name string, qty string) *models
 	if _, err := models.SetOrderCarrier(ctx, app.DB, owner.CartID, ca.ID); err != nil {
 		t.Fatal(err)
 	}
-	pl, err := models.PlaceOrder(ctx, app.DB, models.CustomerMail{}, owner.CartID, models.PlaceInput{Provider: models.ProviderWire}, 0)
+	pl, err := models.PlaceOrder(ctx, app.DB, models.NoCustomerMail, owner.CartID, models.PlaceInput{Provider: models.ProviderWire}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestOfficeOrderListFilters(t *testing.T) {
 	ctx := context.Background()
 	quote := ooQuotation(t, app, "Lisa List", "2")
 	confirmed := ooQuotation(t, app, "Conrad Confirmed", "1")
-	if _, err := models.ConfirmOrder(ctx, app.DB, models.CustomerMail{}, confirmed.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(ctx, app.DB, models.NoCustomerMail, confirmed.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	web := ooWebOrder(t, app, "Wanda Web", "1")
@@ -312,7 +312,7 @@ func TestOfficeOrderShowsShortage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.ConfirmOrder(ctx, app.DB, models.CustomerMail{}, o.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(ctx, app.DB, models.NoCustomerMail, o.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	sales := app.LoginAs(t, models.RoleSales)
@@ -550,7 +550,7 @@ func TestOfficeCancelRefusedAfterDelivery(t *testing.T) {
 	app := testapp.Start(t)
 	ctx := context.Background()
 	o := ooQuotation(t, app, "Dora Delivered", "1")
-	if _, err := models.ConfirmOrder(ctx, app.DB, models.CustomerMail{}, o.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(ctx, app.DB, models.NoCustomerMail, o.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	var pickingID int64
@@ -607,7 +607,7 @@ func TestBrowserOfficeSalesScreens(t *testing.T) {
 	// Some history: a confirmed web order paid by wire, a quotation, and a
 	// confirmed order asking more than the stock.
 	paid := ooWebOrder(t, app, "Wanda Web", "2")
-	if _, err := models.MarkPaymentReceived(ctx, app.DB, models.CustomerMail{}, paid.Order.ID, paid.Transaction.Reference, 0); err != nil {
+	if _, err := models.MarkPaymentReceived(ctx, app.DB, models.NoCustomerMail, paid.Order.ID, paid.Transaction.Reference, 0); err != nil {
 		t.Fatal(err)
 	}
 	waiting := ooWebOrder(t, app, "Walter Wire", "1")
@@ -626,7 +626,7 @@ func TestBrowserOfficeSalesScreens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.ConfirmOrder(ctx, app.DB, models.CustomerMail{}, big.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(ctx, app.DB, models.NoCustomerMail, big.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	sales := demoLogin(t, models.RoleSales)

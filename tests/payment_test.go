@@ -79,7 +79,7 @@ func placeTestCardOrder(t *testing.T, app *testapp.App, variant int64) (*models.
 	if _, err := models.SetOrderCarrier(ctx, db, owner.CartID, carrierID); err != nil {
 		t.Fatalf("carrier: %v", err)
 	}
-	pl, err := models.PlaceOrder(ctx, db, models.CustomerMail{}, owner.CartID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
+	pl, err := models.PlaceOrder(ctx, db, models.NoCustomerMail, owner.CartID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
 	if err != nil {
 		t.Fatalf("place: %v", err)
 	}
@@ -262,7 +262,7 @@ func TestPayTestCardDeclined(t *testing.T) {
 // transaction for it.
 func (e *payEnv) placeAgain() {
 	e.t.Helper()
-	pl, err := models.PlaceOrder(e.t.Context(), e.app.DB, models.CustomerMail{}, e.order.ID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
+	pl, err := models.PlaceOrder(e.t.Context(), e.app.DB, models.NoCustomerMail, e.order.ID, models.PlaceInput{Provider: models.ProviderTestCard}, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}

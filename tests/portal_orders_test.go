@@ -34,13 +34,13 @@ func TestPortalListsTheCustomersOrders(t *testing.T) {
 		t.Fatal("no 'no orders yet' before any order")
 	}
 	mine := quote(contactID)
-	confirmed, err := models.ConfirmOrder(ctx, app.DB, models.CustomerMail{}, mine.ID, 0)
+	confirmed, err := models.ConfirmOrder(ctx, app.DB, models.NoCustomerMail, mine.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	quote(contactID) // a draft: not shown yet
 	other := quote(ooCustomer(t, app, "Other Customer", "other@example.com"))
-	if _, err := models.ConfirmOrder(ctx, app.DB, models.CustomerMail{}, other.ID, 0); err != nil {
+	if _, err := models.ConfirmOrder(ctx, app.DB, models.NoCustomerMail, other.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 
