@@ -60,7 +60,7 @@ func MailStateLabel(state string) string {
 	case MailError:
 		return "Failed"
 	case MailKept:
-		return "Kept (no mail server)"
+		return "Kept, not sent"
 	}
 	return state
 }

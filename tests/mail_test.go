@@ -446,6 +446,9 @@ func TestMailKeptThenSentOnceAServerIsConfigured(t *testing.T) {
 	if got := strings.TrimSpace(doc.Find(`[data-testid="mail-retry"]`).Text()); got != "Send" {
 		t.Fatalf("button %q, want Send", got)
 	}
+	if got := strings.TrimSpace(doc.Find(`[data-testid="mail-state"]`).First().Text()); got != "Kept, not sent" {
+		t.Fatalf("state %q, want Kept, not sent (a mail server is configured now)", got)
+	}
 	if got := strings.TrimSpace(ooDoc(t, sales.Get("/office/mail")).Find(`[data-testid="mail-retry"]`).Text()); got != "Send" {
 		t.Fatalf("list button %q, want Send", got)
 	}
