@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"orderflow/models"
 	"orderflow/views/shop"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -18,35 +19,45 @@ type Config struct {
 	Production bool // stricter cookies, HSTS, no demo hints
 	TrustProxy bool // take the client address from X-Forwarded-For
 	BodyLimit  string
-	PublicURL  string         // base URL for links in mails and provider callbacks; empty: the request's host
+	PublicURL  string         // base URL for links in mails and provider callbacks; empty: where the server listens (see ServesAt)
 	Outbox     *models.Outbox // where mail is queued: sent through SMTP, or kept in the back office when nil
 }
 
-// baseURL is where this server is reached from outside: PUBLIC_URL, else the
-// scheme and host of the request.
-func (h *Handler) baseURL(c echo.Context) string {
+// baseURL is where this server is reached from outside: PUBLIC_URL, else
+// (development) the address it listens on. Never the request's Host header:
+// anyone may send any Host, and this address goes into customers' mail and
+// is where the test card provider posts its signed webhooks.
+func (h *Handler) baseURL() string {
 	if h.cfg.PublicURL != "" {
 		return h.cfg.PublicURL
 	}
-	return c.Scheme() + "://" + c.Request().Host
+	if u, ok := h.listenURL.Load().(string); ok {
+		return u
+	}
+	return "http://localhost"
 }
+
+// ServesAt tells the handler the address it listens on (http://host:port),
+// its base URL when no PUBLIC_URL is configured.
+func (h *Handler) ServesAt(url string) { h.listenURL.Store(url) }
 
 // customerMail is how operations mail a customer about their order: to the
 // app's outbox, with the order page's link (views/shop.OrderURL, with its
 // access token) on the public base URL.
-func (h *Handler) customerMail(c echo.Context) models.CustomerMail {
-	base := h.baseURL(c)
+func (h *Handler) customerMail() models.CustomerMail {
+	base := h.baseURL()
 	return models.CustomerMail{Box: h.cfg.Outbox, PortalURL: func(o *models.SaleOrder) string { return base + shop.OrderURL(o) }}
 }
 
 // Handler holds the dependencies every handler uses.
 type Handler struct {
-	cfg      Config
-	db       *bun.DB
-	sessions *scs.SessionManager
-	log      *slog.Logger
-	routes   []RouteInfo
-	refs     *models.RefCache // company, carriers, providers and taxes, kept current by a query hook
+	cfg       Config
+	db        *bun.DB
+	sessions  *scs.SessionManager
+	log       *slog.Logger
+	routes    []RouteInfo
+	refs      *models.RefCache // company, carriers, providers and taxes, kept current by a query hook
+	listenURL atomic.Value     // string: see ServesAt
 }
 
 // New builds the Echo server with every route and middleware.

@@ -57,7 +57,7 @@ func (h *Handler) OfficeOrderDetail(c echo.Context) error {
 // reserved and the delivery created (and a web order's customer mailed).
 func (h *Handler) OfficeOrderConfirm(c echo.Context) error {
 	return h.orderAction(c, func(id, actor int64) (string, error) {
-		o, err := models.ConfirmOrder(c.Request().Context(), h.db, h.customerMail(c), id, actor)
+		o, err := models.ConfirmOrder(c.Request().Context(), h.db, h.customerMail(), id, actor)
 		if err != nil {
 			return "", err
 		}
@@ -80,7 +80,7 @@ func (h *Handler) OfficeOrderCancel(c echo.Context) error {
 // OfficeOrderSend mails a quotation to its customer with the link to its
 // page (views/shop.OrderURL on the public base URL) and marks it sent.
 func (h *Handler) OfficeOrderSend(c echo.Context) error {
-	mail := h.customerMail(c)
+	mail := h.customerMail()
 	return h.orderAction(c, func(id, actor int64) (string, error) {
 		m, err := models.SendQuotation(c.Request().Context(), h.db, mail.Box, id, mail.PortalURL, actor)
 		if err != nil {
@@ -97,7 +97,7 @@ func (h *Handler) OfficeOrderSend(c echo.Context) error {
 // received; the order is then confirmed when the company confirms on payment.
 func (h *Handler) OfficeOrderPaymentReceived(c echo.Context) error {
 	return h.orderAction(c, func(id, actor int64) (string, error) {
-		t, err := models.MarkPaymentReceived(c.Request().Context(), h.db, h.customerMail(c), id, c.FormValue("reference"), actor)
+		t, err := models.MarkPaymentReceived(c.Request().Context(), h.db, h.customerMail(), id, c.FormValue("reference"), actor)
 		if err != nil {
 			return "", err
 		}

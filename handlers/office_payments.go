@@ -69,7 +69,7 @@ func (h *Handler) renderPaymentProviders(c echo.Context, status int, code string
 			card.Form = views.FormState{Values: map[string]string{"name": pp.Name, "state": pp.State, "instructions": pp.Instructions}}
 		}
 		if models.ProviderHasWebhook(pp.Code) {
-			card.WebhookURL = h.baseURL(c) + testCardWebhookPath
+			card.WebhookURL = h.baseURL() + testCardWebhookPath
 		}
 		if card.History, err = models.History(ctx, h.db, "payment_provider", pp.ID); err != nil {
 			return err

@@ -471,7 +471,7 @@ func (h *Handler) CheckoutPlace(c echo.Context) error {
 		actorID = u.ID
 	}
 	// The cart is found and locked by the placing itself: no read before.
-	pl, err := models.PlaceCart(ctx, h.db, h.customerMail(c), h.cartOwner(c), in, actorID)
+	pl, err := models.PlaceCart(ctx, h.db, h.customerMail(), h.cartOwner(c), in, actorID)
 	switch {
 	case errors.Is(err, models.ErrNoCart):
 		placed, err := h.placedOrder(c)
@@ -482,7 +482,7 @@ func (h *Handler) CheckoutPlace(c echo.Context) error {
 			h.flash(c, "warning", "Your cart is empty.")
 			return redirect(c, "/cart")
 		}
-		pl, err := models.PlaceOrder(ctx, h.db, h.customerMail(c), placed.ID, in, actorID)
+		pl, err := models.PlaceOrder(ctx, h.db, h.customerMail(), placed.ID, in, actorID)
 		if err != nil {
 			return redirect(c, shop.OrderURL(placed))
 		}

@@ -55,7 +55,7 @@ func (h *Handler) ShopOrderRetry(c echo.Context) error {
 	if u := currentUser(c); u != nil {
 		actorID = u.ID
 	}
-	pl, err := models.PlaceOrder(c.Request().Context(), h.db, h.customerMail(c), v.Order.ID, models.PlaceInput{Provider: c.FormValue("provider")}, actorID)
+	pl, err := models.PlaceOrder(c.Request().Context(), h.db, h.customerMail(), v.Order.ID, models.PlaceInput{Provider: c.FormValue("provider")}, actorID)
 	if err != nil {
 		code := models.ErrorCode(err)
 		if code != models.EINVALID && code != models.ECONFLICT {

@@ -145,7 +145,7 @@ func (h *Handler) notifyTestCard(c echo.Context, ch *models.TestCardCharge) {
 	if ch.Event == nil {
 		return
 	}
-	target := h.baseURL(c) + "/webhooks/test-card"
+	target := h.baseURL() + "/webhooks/test-card"
 	ctx, cancel := context.WithTimeout(c.Request().Context(), webhookWait)
 	err := ch.Notify(ctx, webhookClient, target)
 	cancel()

@@ -20,7 +20,7 @@ func (h *Handler) WebhookTestCard(c echo.Context) error {
 	if err != nil {
 		return err // the body limit: 413
 	}
-	status, err := models.ProcessTestCardWebhook(c.Request().Context(), h.db, h.customerMail(c),
+	status, err := models.ProcessTestCardWebhook(c.Request().Context(), h.db, h.customerMail(),
 		c.Request().Header.Get(models.WebhookSignatureHeader), body, c.RealIP(), time.Now())
 	if err == nil {
 		return c.JSON(http.StatusOK, map[string]string{"status": status})

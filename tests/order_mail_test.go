@@ -218,3 +218,24 @@ func TestOrderMailKeptWithoutSMTP(t *testing.T) {
 		}
 	}
 }
+
+// A forged Host header changes nothing the server sends out: the customer's
+// mail links to the shop's own address, and the test card provider posts
+// its webhook to the shop, not to the host the request named.
+func TestForgedHostHeaderIsNotTrusted(t *testing.T) {
+	a := testapp.Start(t)
+	w := a.Client(t)
+	w.Host = "evil.example"
+	wire := placedOrder(t, a, omBuy(t, a, w, models.ProviderWire))
+	got := omMails(t, a, wire.ID)
+	if len(got) != 1 || strings.Contains(got[0].Body, "evil.example") || !strings.Contains(got[0].Body, a.URL+shop.OrderURL(wire)) {
+		t.Fatalf("payment instructions after a forged Host: %+v", got)
+	}
+
+	c := a.Client(t)
+	c.Host = "127.0.0.1:9"
+	paid := omPay(t, a, c, omBuy(t, a, c, models.ProviderTestCard), models.TestCardSuccess)
+	if paid.State != models.OrderSale || paid.PaymentStatus != models.PaymentPaid {
+		t.Fatalf("order paid with a forged Host: %s, payment %s; the webhook went elsewhere", paid.State, paid.PaymentStatus)
+	}
+}

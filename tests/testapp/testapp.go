@@ -83,6 +83,7 @@ type Client struct {
 	tb   testing.TB
 	app  *App
 	HTTP *http.Client
+	Host string // sent as the Host header when set (a forged one, say)
 	csrf string
 }
 
@@ -171,6 +172,9 @@ func (c *Client) Do(method, path string, body io.Reader, header http.Header) *Re
 	}
 	for k, v := range header {
 		req.Header[k] = v
+	}
+	if c.Host != "" {
+		req.Host = c.Host
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {

@@ -95,6 +95,7 @@ func (a *App) Seed(ctx context.Context) error {
 // requests in flight get up to 15 seconds to finish. The mail sender runs
 // while it serves.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	a.Handler.ServesAt(ListenURL(ln.Addr()))
 	srv := a.Echo.Server
 	srv.Handler = a.Echo
 	errc := make(chan error, 1)
@@ -159,6 +160,19 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
+// ListenURL is the http:// address of a listener, with "localhost" for
+// one on every interface.
+func ListenURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 // Run opens the app, listens on HOST:PORT and serves until ctx ends.
 func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(baseURL string)) error {
 	a, err := Open(ctx, cfg, log)
@@ -179,11 +193,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(baseURL s
 		}()
 	}
 	if ready != nil {
-		host := cfg.Host
-		if host == "" || host == "0.0.0.0" {
-			host = "localhost"
-		}
-		ready("http://" + net.JoinHostPort(host, cfg.Port))
+		ready(ListenURL(ln.Addr()))
 	}
 	return a.Serve(ctx, ln)
 }

@@ -26,7 +26,7 @@ type Config struct {
 	CompanyName    string // ORDERFLOW_COMPANY: name given to the company when it is first created
 	Currency       string // ORDERFLOW_CURRENCY: EUR | USD ...
 	PprofAddr      string // PPROF_ADDR: serve net/http/pprof there (e.g. 127.0.0.1:6060), for profiling load tests
-	PublicURL      string // PUBLIC_URL: where shoppers and payment providers reach the shop; empty: the request's own host
+	PublicURL      string // PUBLIC_URL: where shoppers and payment providers reach the shop; empty (development only): where the server listens
 	SMTPURL        string // SMTP_URL: smtp://user:password@host:587 (STARTTLS) or smtps://host:465; empty: mail is kept in the back office
 	SMTPFrom       string // SMTP_FROM: the sender address, required with SMTP_URL
 
@@ -81,6 +81,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if c.MigrateOnStart, err = envBool("MIGRATE_ON_START", true); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if c.Production() && c.PublicURL == "" {
+		problems = append(problems, "PUBLIC_URL is required in production (the shop's address, for links in mail and payment webhooks)")
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		problems = append(problems, "PUBLIC_URL must start with http:// or https://")

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net"
 	"strings"
 	"testing"
 )
@@ -67,6 +68,38 @@ func TestConfigSMTPProblems(t *testing.T) {
 		// Open refuses the same configuration before touching a database.
 		if _, err := (Config{SMTPURL: tc.url, SMTPFrom: tc.from}).SMTP(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Config.SMTP for %q: %v", tc.url, err)
+		}
+	}
+}
+
+// Production needs PUBLIC_URL: the request's Host header is never trusted
+// for links in mail or the payment webhook's target.
+func TestConfigPublicURLRequiredInProduction(t *testing.T) {
+	t.Setenv("ORDERFLOW_ENV", "production")
+	t.Setenv("DATABASE_URL", "postgres://db.example/orderflow")
+	t.Setenv("PUBLIC_URL", "")
+	if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "PUBLIC_URL is required in production") {
+		t.Fatalf("no PUBLIC_URL in production: %v", err)
+	}
+	t.Setenv("PUBLIC_URL", "https://shop.example.com/")
+	c, err := ConfigFromEnv()
+	if err != nil || c.PublicURL != "https://shop.example.com" {
+		t.Fatalf("PUBLIC_URL %q, %v", c.PublicURL, err)
+	}
+}
+
+func TestListenURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080",
+		"0.0.0.0:8080":   "http://localhost:8080",
+		"[::]:9000":      "http://localhost:9000",
+	} {
+		tcp, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ListenURL(tcp); got != want {
+			t.Errorf("ListenURL(%s) = %s, want %s", addr, got, want)
 		}
 	}
 }
