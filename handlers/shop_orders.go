@@ -22,7 +22,7 @@ func (h *Handler) shopOrderFor(c echo.Context, token string) (*models.ShopOrderV
 	if err != nil {
 		return nil, err
 	}
-	if v.Order.IsCart() || !v.Order.OwnedBy(currentUser(c)) && !models.CheckOrderToken(v.Order, token) {
+	if !v.Order.ShownToCustomer() || !v.Order.OwnedBy(currentUser(c)) && !models.CheckOrderToken(v.Order, token) {
 		return nil, models.Errorf(models.ENOTFOUND, "The order was not found.")
 	}
 	return v, nil

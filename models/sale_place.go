@@ -80,6 +80,8 @@ func placeLocked(ctx context.Context, db *bun.DB, mail CustomerMail, lock func(c
 		switch {
 		case o.State == OrderCancel:
 			return Errorf(ECONFLICT, "%s was cancelled.", o.Number())
+		case o.acceptable() != nil:
+			return o.acceptable()
 		case o.PlacedAt != nil || o.State != OrderDraft:
 			if o.PaymentStatus == PaymentPaid {
 				return nil
@@ -189,7 +191,9 @@ func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, 
 	if err != nil {
 		return nil, err
 	}
-	if needsShipping && o.CarrierID == nil {
+	// A shopper chooses a shipping method; a quotation ships as the sales
+	// rep wrote it (without a method: none is charged).
+	if needsShipping && o.CarrierID == nil && (o.Origin == OriginWebsite || hadCarrier) {
 		msg := "Choose a shipping method."
 		if hadCarrier && len(notices) > 0 {
 			// The recompute dropped the carrier: its notice (the last one) says why.

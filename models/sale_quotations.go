@@ -386,6 +386,9 @@ func UpdateQuotation(ctx context.Context, db *bun.DB, id int64, in QuotationInpu
 		if !quotationEditable(o) {
 			return notEditable(o)
 		}
+		if err := stopQuotationPayments(ctx, tx, co, o, actorID); err != nil {
+			return err
+		}
 		if o, err = writeQuotation(ctx, tx, co, o, q, actorID, false); err != nil {
 			return err
 		}
@@ -397,6 +400,37 @@ func UpdateQuotation(ctx context.Context, db *bun.DB, id int64, in QuotationInpu
 		return nil, wrapOp(err, "update quotation")
 	}
 	return out, nil
+}
+
+// stopQuotationPayments makes way for a change to a quotation the customer
+// may have started to pay, in tx with the quotation locked. A payment
+// under way (pending, authorized or done: the customer was told its amount,
+// the money may be on its way) refuses the change. A payment the customer
+// has not finished (draft: the card page is open) is cancelled, so that it
+// can no longer charge the old total; the customer accepts the new one.
+func stopQuotationPayments(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, actorID int64) error {
+	var open []PaymentTransaction
+	if err := tx.NewSelect().Model(&open).Where("order_id = ? AND state IN (?)", o.ID,
+		bun.In([]string{TxDraft, TxPending, TxAuthorized, TxDone})).Order("id").Scan(ctx); err != nil {
+		return fmt.Errorf("models: payments of the quotation: %w", err)
+	}
+	for _, t := range open {
+		if t.State != TxDraft {
+			return Errorf(ECONFLICT, "The customer's payment %s of %s is %s: %s can no longer be changed. Cancel it and make a new quotation if it must change.",
+				t.Reference, co.Currency().Format(t.Amount), map[string]string{TxPending: "pending", TxAuthorized: "authorized", TxDone: "paid"}[t.State], o.Number())
+		}
+	}
+	for _, t := range open {
+		if _, err := tx.NewUpdate().Model((*PaymentTransaction)(nil)).Set("state = ?, state_message = ?, updated_at = now()", TxCancel,
+			"The quotation changed: accept its new total.").Where("id = ? AND state = ?", t.ID, TxDraft).Exec(ctx); err != nil {
+			return fmt.Errorf("models: cancel payment %s: %w", t.Reference, err)
+		}
+		if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, fmt.Sprintf("Payment %s of %s cancelled: the quotation changed before the customer paid.",
+			t.Reference, co.Currency().Format(t.Amount))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func notEditable(o *SaleOrder) error {

@@ -124,6 +124,31 @@ func (o *SaleOrder) IsQuotation() bool {
 	return o.Origin == OriginOffice && (o.State == OrderDraft || o.State == OrderSent)
 }
 
+// ShownToCustomer reports whether the customer may see o at all: not a
+// cart (the shopper's own, in the shop) nor a quotation the sales rep has
+// not sent yet.
+func (o *SaleOrder) ShownToCustomer() bool {
+	return !o.IsCart() && !(o.Origin == OriginOffice && o.State == OrderDraft)
+}
+
+// Expired reports whether o is a quotation whose validity date has passed:
+// the customer can no longer accept it.
+func (o *SaleOrder) Expired() bool {
+	return o.IsQuotation() && o.ValidityDate != nil && o.ValidityDate.Before(today())
+}
+
+// acceptable refuses a quotation the customer may not accept (pay): not
+// sent yet, or expired.
+func (o *SaleOrder) acceptable() error {
+	switch {
+	case o.Origin == OriginOffice && o.State == OrderDraft:
+		return Errorf(ECONFLICT, "%s has not been sent to you yet.", o.Number())
+	case o.Expired():
+		return Errorf(ECONFLICT, "This quotation expired on %s. Ask us for a new one.", o.ValidityDate.Format("2 January 2006"))
+	}
+	return nil
+}
+
 // OwnedBy reports whether u may see o without its access token: the
 // customer who placed it, or the one it is billed to (a quotation a sales
 // rep made for their contact).
