@@ -4,7 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -94,7 +97,46 @@ func (h *Handler) dynamic() []echo.MiddlewareFunc {
 		}),
 		h.keepAlive,
 		h.authenticate,
+		storableText,
 	}
+}
+
+// storableText refuses (EINVALID, nothing done) a request whose query or
+// form holds text the database cannot store: invalid UTF-8, or a NUL
+// character. The message names the field.
+func storableText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		bad := unstorableField(c.QueryParams())
+		if bad == "" && c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead {
+			if form, err := c.FormParams(); err == nil {
+				bad = unstorableField(form)
+			}
+		}
+		if bad != "" {
+			return models.Errorf(models.EINVALID, "The field %q holds characters that cannot be saved (invalid text or a NUL character). Please type it again.",
+				strings.NewReplacer("_", " ", ".", " ").Replace(bad))
+		}
+		return next(c)
+	}
+}
+
+// unstorableField is the first field (by name) of values whose name or a
+// value is not valid UTF-8 or holds a NUL character, or "".
+func unstorableField(values url.Values) string {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 }
+	var first string
+	for name, vs := range values {
+		if bad(name) || slices.ContainsFunc(vs, bad) {
+			if !utf8.ValidString(name) {
+				name = strings.ToValidUTF8(name, "?")
+			}
+			name = strings.ReplaceAll(name, "\x00", "?")
+			if first == "" || name < first {
+				first = name
+			}
+		}
+	}
+	return first
 }
 
 const (
