@@ -179,6 +179,10 @@ func ProcessTestCardWebhook(ctx context.Context, db *bun.DB, mail CustomerMail, 
 	log := &WebhookEvent{ProviderCode: ProviderTestCard, RemoteAddr: remoteAddr, Payload: printablePayload(body)}
 	finish := func(status string, err error) (string, error) {
 		log.Status = status
+		if status == WebhookRejected && len(log.Payload) > rejectedPayloadKept {
+			// Anyone can post here: an unsigned body is kept in part only.
+			log.Payload = clipUTF8(log.Payload, rejectedPayloadKept) + fmt.Sprintf("… (%d bytes in all)", len(body))
+		}
 		if err != nil && log.Message == "" {
 			log.Message = ErrorMessage(err)
 			if ErrorCode(err) == EINTERNAL {
@@ -301,6 +305,9 @@ func logWebhook(ctx context.Context, db bun.IDB, e *WebhookEvent) error {
 	}
 	return nil
 }
+
+// rejectedPayloadKept is how much of a refused webhook's body the log keeps.
+const rejectedPayloadKept = 2048
 
 // printablePayload is the body as text PostgreSQL accepts (valid UTF-8, no NUL).
 func printablePayload(body []byte) string {

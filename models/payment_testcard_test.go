@@ -143,6 +143,11 @@ func TestProcessTestCardWebhook(t *testing.T) {
 	if st, err := process(wrong, provider.WebhookSecret, now); st != models.WebhookRejected || models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("wrong amount: %s %v", st, err)
 	}
+	over := ev
+	over.ID, over.Amount = "evt_over", "25.01"
+	if st, err := process(over, provider.WebhookSecret, now); st != models.WebhookRejected || models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("more than the amount: %s %v", st, err)
+	}
 	wrongCur := ev
 	wrongCur.ID, wrongCur.Currency = "evt_cur", "USD"
 	if st, err := process(wrongCur, provider.WebhookSecret, now); st != models.WebhookRejected || models.ErrorCode(err) != models.ECONFLICT {
@@ -153,6 +158,19 @@ func TestProcessTestCardWebhook(t *testing.T) {
 	}
 	if st, err := process(ev, provider.WebhookSecret, now.Add(-10*time.Minute)); st != models.WebhookRejected || !errors.Is(err, models.ErrWebhookTimestamp) {
 		t.Fatalf("old: %s %v", st, err)
+	}
+	// Anyone can post to the endpoint: of a large unsigned body, the log
+	// keeps the start only.
+	big := []byte(`{"id":"evt_big","padding":"` + strings.Repeat("x", 250_000) + `"}`)
+	if st, err := models.ProcessTestCardWebhook(e.ctx, e.db, models.NoCustomerMail, "t=1,v1=00", big, "192.0.2.1", now); st != models.WebhookRejected || err == nil {
+		t.Fatalf("large unsigned body: %s %v", st, err)
+	}
+	var kept string
+	if err := e.db.NewRaw("SELECT payload FROM webhook_events WHERE event_id = 'evt_big'").Scan(e.ctx, &kept); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) > 2100 || !strings.HasSuffix(kept, "(250029 bytes in all)") {
+		t.Fatalf("logged %d bytes of a refused 250 KB body, ending %q", len(kept), kept[max(0, len(kept)-40):])
 	}
 	bad := ev
 	bad.ID, bad.Type = "evt_bad", "payment.refunded"
@@ -201,7 +219,7 @@ func TestProcessTestCardWebhook(t *testing.T) {
 			t.Errorf("log row %+v lacks address, payload or message", l)
 		}
 	}
-	want := "evt_wrong:rejected evt_cur:rejected evt_a:rejected evt_a:rejected evt_bad:rejected evt_unknown:rejected evt_a:processed evt_a:duplicate evt_late:rejected"
+	want := "evt_wrong:rejected evt_over:rejected evt_cur:rejected evt_a:rejected evt_a:rejected evt_big:rejected evt_bad:rejected evt_unknown:rejected evt_a:processed evt_a:duplicate evt_late:rejected"
 	if got := strings.Join(statuses, " "); got != want {
 		t.Fatalf("log:\n%s\nwant\n%s", got, want)
 	}
