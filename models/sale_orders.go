@@ -383,6 +383,9 @@ func CancelOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sale
 		if o.State == OrderCancel {
 			return nil
 		}
+		if o.IsCart() {
+			return Errorf(ECONFLICT, "A cart belongs to its shopper: it is not cancelled here, and expires by itself when left.")
+		}
 		var pickings []Picking
 		if err := tx.NewSelect().Model(&pickings).Where("sale_order_id = ?", o.ID).Order("id").Scan(ctx); err != nil {
 			return err

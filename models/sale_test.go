@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -149,6 +150,61 @@ func TestCartCheckingOutDoesNotExpire(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatal("the cart was deleted while its shopper was checking out")
+	}
+}
+
+// Carts left longer than the company's expiry are deleted, and only they:
+// a cart idle a little less, a placed order and a quotation stay, and no
+// stock changes (carts never reserve). A sales rep cannot cancel a cart:
+// it is the shopper's.
+func TestExpireCartsDeletesOnlyAbandonedCarts(t *testing.T) {
+	e := newSaleEnv(t, 1)
+	v := e.product("Mug", models.TrackingNone)
+	e.count(v, *e.wh.StockLocationID, 5, "")
+	newCart := func(idle string) int64 {
+		cart, err := models.AddToCart(e.ctx, e.db, models.CartOwner{}, v, "2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.db.NewRaw("UPDATE sale_orders SET updated_at = now() - ?::interval WHERE id = ?", idle, cart.Order.ID).Exec(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		return cart.Order.ID
+	}
+	co, err := models.GetCompany(e.ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := newCart(fmt.Sprintf("%d hours 1 minute", co.CartExpiryHours))
+	recent := newCart(fmt.Sprintf("%d hours -5 minutes", co.CartExpiryHours))
+	placed := e.checkout(models.ProviderWire, map[int64]int{v: 1}).Order.ID
+	if _, err := e.db.NewRaw("UPDATE sale_orders SET updated_at = now() - interval '10000 hours' WHERE id = ?", placed).Exec(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.CancelOrder(e.ctx, e.db, recent, 0); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("cancel a cart from the back office: %v, want conflict", err)
+	}
+	before := e.figures(v)
+
+	n, err := models.ExpireCarts(e.ctx, e.db)
+	if err != nil || n != 1 {
+		t.Fatalf("expired %d carts (%v), want 1", n, err)
+	}
+	exists := func(id int64) bool {
+		var c int
+		if err := e.db.NewRaw("SELECT count(*) FROM sale_orders WHERE id = ?", id).Scan(e.ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+		return c == 1
+	}
+	if exists(old) || !exists(recent) || !exists(placed) {
+		t.Fatalf("after expiry: old cart %v, recent cart %v, placed order %v", exists(old), exists(recent), exists(placed))
+	}
+	if got := e.figures(v); fmt.Sprint(got) != fmt.Sprint(before) {
+		t.Fatalf("stock %+v after expiring carts, was %+v", got, before)
+	}
+	if o := e.order(recent); o.State != models.OrderDraft {
+		t.Fatalf("the refused cancel left the cart %s", o.State)
 	}
 }
 
