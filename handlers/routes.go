@@ -67,7 +67,7 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	shop.GET("/checkout/shipping", h.CheckoutShipping)
 	shop.POST("/checkout/shipping", h.CheckoutShippingSave)
 	shop.GET("/checkout/payment", h.CheckoutPayment)
-	shop.POST("/checkout/coupon", h.CheckoutCouponApply)
+	shop.POST("/checkout/coupon", couponAttempts()(h.CheckoutCouponApply))
 	shop.POST("/checkout/coupon/remove", h.CheckoutCouponRemove)
 	shop.POST("/checkout/place", h.CheckoutPlace)
 	shop.GET("/shop/orders/:id", h.ShopOrder)

@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"orderflow/models"
 	"orderflow/views"
@@ -438,6 +441,22 @@ func (h *Handler) CheckoutCouponApply(c echo.Context) error {
 		h.flash(c, "success", "The promotion code is applied.")
 	}
 	return redirect(c, "/checkout/payment")
+}
+
+// couponAttempts limits how fast one address may try promotion codes: ten
+// at once, then one every 30 seconds, so that codes cannot be guessed by
+// trying them all. Counted in each app server's memory (a limit, not a
+// record: a restart forgets it).
+func couponAttempts() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Every(30 * time.Second), Burst: 10, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return models.Errorf(models.ETOOMANY, "Too many promotion codes tried. Wait a minute, then try again.")
+		},
+	})
 }
 
 // CheckoutCouponRemove takes the promotion code off the cart.

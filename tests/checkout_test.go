@@ -569,3 +569,25 @@ func checkoutSampleOrder(t *testing.T, app *testapp.App) (int64, string) {
 	}
 	return pl.Order.ID, pl.Order.AccessToken
 }
+
+// Promotion codes cannot be guessed by trying them all: after ten tries in
+// a row from one address, the shop asks to wait, and the code is not
+// looked at (even a good one).
+func TestCheckoutCouponGuessingIsSlowedDown(t *testing.T) {
+	app := testapp.Start(t)
+	c := app.Client(t)
+	addToCart(t, c, cartItems(t, app, 1, 5)[0].VariantID, "1")
+	toPayment(t, app, c)
+	for i := range 10 {
+		if r := c.PostForm("/checkout/coupon", url.Values{"code": {"GUESS" + itoa(int64(i))}}); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: %d, want 422 (an unknown code)", i+1, r.StatusCode)
+		}
+	}
+	r := c.PostForm("/checkout/coupon", url.Values{"code": {"WELCOME10"}})
+	if r.StatusCode != http.StatusTooManyRequests || !strings.Contains(r.Body, "Too many promotion codes tried") {
+		t.Fatalf("11th try: %d, want 429\n%.300s", r.StatusCode, r.Body)
+	}
+	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE coupon_id IS NOT NULL"); n != 0 {
+		t.Fatalf("a code was applied while tries were refused")
+	}
+}
