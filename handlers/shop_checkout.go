@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -325,21 +326,10 @@ func (h *Handler) CheckoutPayment(c echo.Context) error {
 	case step < shop.StepPayment:
 		return h.checkoutGuard(c)
 	}
-	d, err := h.paymentData(c, o, views.FormState{Values: map[string]string{}})
+	// The payment method chosen before a promotion code was applied.
+	d, err := h.paymentData(c, o, views.FormState{Values: map[string]string{"provider": c.QueryParam("provider")}})
 	if err != nil {
 		return err
-	}
-	if d.NeedsShipping && d.Selected != 0 && (o.CarrierID == nil || *o.CarrierID != d.Selected) {
-		// Totals with the preselected method; the order gets it when the
-		// shopper chooses one or places the order.
-		cart, err := models.PreviewOrderCarrier(c.Request().Context(), h.db, o, d.Selected, d.ShipTo)
-		switch {
-		case err == nil:
-			d.Cart = h.cartData(c, cart.Order)
-			d.Cart.Notices = cart.Notices
-		case models.ErrorCode(err) != models.EINVALID:
-			return err
-		}
 	}
 	return h.renderPayment(c, http.StatusOK, d)
 }
@@ -379,6 +369,19 @@ func (h *Handler) paymentData(c echo.Context, o *models.SaleOrder, f views.FormS
 	}
 	if d.Form.Value("provider") == "" && len(d.Providers) > 0 {
 		d.Form.Values["provider"] = d.Providers[0].Code
+	}
+	if d.NeedsShipping && d.Selected != 0 && (o.CarrierID == nil || *o.CarrierID != d.Selected) {
+		// Totals with the preselected method, on the page and when it comes
+		// back with a problem; the order gets the method when the shopper
+		// chooses one or places the order.
+		cart, err := models.PreviewOrderCarrier(ctx, h.db, o, d.Selected, d.ShipTo)
+		switch {
+		case err == nil:
+			d.Cart = h.cartData(c, cart.Order)
+			d.Cart.Notices = cart.Notices
+		case models.ErrorCode(err) != models.EINVALID:
+			return d, err
+		}
 	}
 	return d, nil
 }
@@ -433,14 +436,23 @@ func (h *Handler) CheckoutCouponApply(c echo.Context) error {
 			h.flash(c, "error", models.ErrorMessage(err))
 			return redirect(c, "/checkout")
 		}
-		return h.paymentProblem(c, o, err, "code")
+		return h.paymentProblem(c, o, err, "code", "provider")
 	}
 	if len(cart.Notices) > 0 {
 		h.flash(c, "warning", strings.Join(cart.Notices, " "))
 	} else {
 		h.flash(c, "success", "The promotion code is applied.")
 	}
-	return redirect(c, "/checkout/payment")
+	return redirect(c, paymentPageKeeping(c))
+}
+
+// paymentPageKeeping is the delivery & payment page with the payment
+// method the shopper had chosen (sent along with a promotion code form).
+func paymentPageKeeping(c echo.Context) string {
+	if p := c.FormValue("provider"); p != "" {
+		return "/checkout/payment?provider=" + url.QueryEscape(p)
+	}
+	return "/checkout/payment"
 }
 
 // couponAttempts limits how fast one address may try promotion codes: ten
@@ -472,7 +484,7 @@ func (h *Handler) CheckoutCouponRemove(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "success", "The promotion code is removed.")
-	return redirect(c, "/checkout/payment")
+	return redirect(c, paymentPageKeeping(c))
 }
 
 // CheckoutPlace sets the shipping method (carrier_id), places the order

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/shopspring/decimal"
 
 	"orderflow/models"
@@ -589,5 +590,48 @@ func TestCheckoutCouponGuessingIsSlowedDown(t *testing.T) {
 	}
 	if n := countRows(t, app, "SELECT count(*) FROM sale_orders WHERE coupon_id IS NOT NULL"); n != 0 {
 		t.Fatalf("a code was applied while tries were refused")
+	}
+}
+
+// A refused promotion code changes neither the totals nor the shopper's
+// choices: the preselected shipping method stays in the summary (the page
+// showed a total without it, lower than what was then charged), and the
+// payment method chosen stays chosen, after a refused code as after an
+// accepted one.
+func TestCheckoutCodeKeepsShippingAndPaymentMethod(t *testing.T) {
+	app := testapp.Start(t)
+	c := app.Client(t)
+	addToCart(t, c, cartItems(t, app, 1, 5)[0].VariantID, "1")
+	if r := c.PostForm("/checkout", checkoutAddress()); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("address: %d", r.StatusCode)
+	}
+	before, _ := cartPage(t, c.Get("/checkout/payment").Body)
+	total, shipping := text(before, "cart-total"), text(before, "cart-shipping")
+	if total == "" || shipping == "" {
+		t.Fatalf("payment page: total %q shipping %q", total, shipping)
+	}
+	checked := func(doc *goquery.Document) string {
+		return doc.Find(`#place-form input[name=provider]:checked`).AttrOr("value", "")
+	}
+
+	r := c.PostForm("/checkout/coupon", url.Values{"code": {"NOPE"}, "provider": {models.ProviderWire}})
+	doc, _ := cartPage(t, r.Body)
+	if r.StatusCode != http.StatusUnprocessableEntity || text(doc, "cart-total") != total || text(doc, "cart-shipping") != shipping {
+		t.Fatalf("after a refused code: %d, total %q shipping %q; before %q %q", r.StatusCode, text(doc, "cart-total"), text(doc, "cart-shipping"), total, shipping)
+	}
+	if got := checked(doc); got != models.ProviderWire {
+		t.Errorf("payment method after a refused code: %q, want wire", got)
+	}
+
+	r = c.PostForm("/checkout/coupon", url.Values{"code": {"WELCOME10"}, "provider": {models.ProviderWire}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("good code: %d", r.StatusCode)
+	}
+	doc, _ = cartPage(t, c.Get(r.Header.Get("Location")).Body)
+	if got := checked(doc); got != models.ProviderWire {
+		t.Errorf("payment method after a code: %q, want wire", got)
+	}
+	if text(doc, "cart-shipping") != shipping || text(doc, "cart-discount") == "" {
+		t.Errorf("after the code: shipping %q discount %q", text(doc, "cart-shipping"), text(doc, "cart-discount"))
 	}
 }
