@@ -38,7 +38,9 @@ func TestUnstorableTextIsRefused(t *testing.T) {
 			return guest.PostForm("/login", url.Values{"email": {"a\x00@example.com"}, "password": {"x"}})
 		}, `"email"`},
 		{"checkout name", func() *testapp.Response { return guest.PostForm("/checkout", address("billing_name", "Bob\x00", nil)) }, `"billing name"`},
-		{"checkout city", func() *testapp.Response { return guest.PostForm("/checkout", address("billing_city", "Gh\xc3\x28ent", nil)) }, `"billing city"`},
+		{"checkout city", func() *testapp.Response {
+			return guest.PostForm("/checkout", address("billing_city", "Gh\xc3\x28ent", nil))
+		}, `"billing city"`},
 		{"checkout with an account", func() *testapp.Response {
 			return guest.PostForm("/checkout", address("billing_street", "1\x00 Main", url.Values{"create_account": {"1"}, "password": {"longpassword123"}}))
 		}, `"billing street"`},
