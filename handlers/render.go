@@ -108,3 +108,8 @@ func formState(c echo.Context, err error, fields ...string) views.FormState {
 func formStatus(err error) int {
 	return statusOf(models.ErrorCode(err))
 }
+
+// noStore keeps a page out of the browser's caches, the back/forward cache
+// included: going Back to it loads it afresh (a cart that became an order,
+// a payment page already paid) instead of showing it as it was.
+func noStore(c echo.Context) { c.Response().Header().Set("Cache-Control", "no-store") }

@@ -102,6 +102,12 @@ func (h *Handler) ShopCart(c echo.Context) error {
 		return err
 	}
 	d := h.cartData(c, o)
+	if d.Empty() {
+		if d.Awaiting, err = h.awaitingOrder(c); err != nil {
+			return err
+		}
+	}
+	noStore(c)
 	return h.render(c, http.StatusOK, shop.CartPage(h.page(c, "Your cart"), d), shop.CartBody(d))
 }
 

@@ -53,11 +53,28 @@ func (h *Handler) checkoutGuard(c echo.Context) error {
 }
 
 func (h *Handler) checkoutEmpty(c echo.Context) error {
-	return h.render(c, http.StatusOK, shop.CheckoutEmpty(h.page(c, "Checkout")))
+	awaiting, err := h.awaitingOrder(c)
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	return h.render(c, http.StatusOK, shop.CheckoutEmpty(h.page(c, "Checkout"), awaiting, h.cartData(c, nil).Currency))
+}
+
+// awaitingOrder is the order this session placed when it still waits for
+// its payment (nil otherwise): the shopper who comes back to the cart or
+// the checkout finds it there.
+func (h *Handler) awaitingOrder(c echo.Context) (*models.SaleOrder, error) {
+	o, err := h.placedOrder(c)
+	if err != nil || o == nil || !o.AwaitsPayment() {
+		return nil, err
+	}
+	return o, nil
 }
 
 // CheckoutAddress shows step 1: billing and shipping addresses.
 func (h *Handler) CheckoutAddress(c echo.Context) error {
+	noStore(c)
 	o, _, err := h.checkoutCart(c)
 	if err != nil {
 		return err
@@ -317,6 +334,7 @@ func (h *Handler) CheckoutShippingSave(c echo.Context) error {
 // it) takes the first one that can (as Odoo does), so that the totals and
 // the button show what the shopper will pay.
 func (h *Handler) CheckoutPayment(c echo.Context) error {
+	noStore(c)
 	o, step, err := h.checkoutCart(c)
 	switch {
 	case err != nil:
@@ -379,8 +397,8 @@ func (h *Handler) paymentData(c echo.Context, o *models.SaleOrder, f views.FormS
 		case err == nil:
 			d.Cart = h.cartData(c, cart.Order)
 			d.Cart.Notices = cart.Notices
-		case models.ErrorCode(err) != models.EINVALID:
-			return d, err
+		case models.ErrorCode(err) != models.EINVALID && models.ErrorCode(err) != models.ENOTFOUND:
+			return d, err // a method that is not one of the options has its problem on the page
 		}
 	}
 	return d, nil

@@ -37,7 +37,7 @@ func (h *Handler) ShopOrder(c echo.Context) error {
 		return err
 	}
 	d := shop.OrderData{View: v, Token: v.Order.AccessToken, CSRF: csrfToken(c)}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	noStore(c)
 	if isHTMX(c) && !isBoosted(c) {
 		return h.render(c, http.StatusOK, shop.OrderBody(d))
 	}

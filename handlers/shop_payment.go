@@ -28,6 +28,7 @@ func (h *Handler) PayTestPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	noStore(c)
 	d := shop.PayData{Checkout: co, Step: shop.PayStepCard}
 	if !co.Payable() {
 		d.Step = shop.PayStepStatus

@@ -87,9 +87,17 @@ func placeLocked(ctx context.Context, db *bun.DB, mail CustomerMail, lock func(c
 				return nil
 			}
 			open, err := openTransaction(ctx, tx, o.ID)
-			if err != nil || open != nil {
-				out.Transaction = open
+			if err != nil {
 				return err
+			}
+			if open != nil && !switchesMethod(open, in.Provider) {
+				out.Transaction = open
+				return nil
+			}
+			if open != nil {
+				if err := cancelUnstartedPayment(ctx, tx, o, open, in.Provider, actorID); err != nil {
+					return err
+				}
 			}
 		}
 		var provider *PaymentProvider
@@ -140,6 +148,29 @@ func placeLocked(ctx context.Context, db *bun.DB, mail CustomerMail, lock func(c
 // the cart's prices and checks it can be ordered, inside the transaction
 // that locked the order. The provider's and the shipping method's problems
 // are reported together.
+// switchesMethod reports whether a payment with provider replaces the open
+// payment t: the shopper chose another method while t was not started (the
+// card page left unpaid). The same method again (a double submit, the back
+// button) gets t itself.
+func switchesMethod(t *PaymentTransaction, provider string) bool {
+	return t.State == TxDraft && provider != "" && t.Provider != nil && t.Provider.Code != provider
+}
+
+// cancelUnstartedPayment cancels the draft payment t of o, replaced by one
+// with provider, and notes it in the order's history.
+func cancelUnstartedPayment(ctx context.Context, tx bun.IDB, o *SaleOrder, t *PaymentTransaction, provider string, actorID int64) error {
+	next, err := enabledProvider(ctx, tx, provider)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.NewUpdate().Model((*PaymentTransaction)(nil)).Set("state = ?, state_message = ?, updated_at = now()", TxCancel,
+		"Replaced by another payment method.").Where("id = ? AND state = ?", t.ID, TxDraft).Exec(ctx); err != nil {
+		return fmt.Errorf("models: cancel payment %s: %w", t.Reference, err)
+	}
+	return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, fmt.Sprintf("Payment %s (%s) not started: the customer chose to pay with %s instead.",
+		t.Reference, t.Provider.Name, next.Name))
+}
+
 func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, in PlaceInput) (*PaymentProvider, error) {
 	p := Problems{}
 	provider, err := enabledProvider(ctx, tx, in.Provider)

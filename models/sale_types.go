@@ -149,6 +149,13 @@ func (o *SaleOrder) acceptable() error {
 	return nil
 }
 
+// AwaitsPayment reports whether o is a placed order that waits for its
+// payment: not confirmed, not cancelled, nothing paid or authorized.
+func (o *SaleOrder) AwaitsPayment() bool {
+	return o.PlacedAt != nil && o.State == OrderSent &&
+		(o.PaymentStatus == PaymentNotPaid || o.PaymentStatus == PaymentPending)
+}
+
 // OwnedBy reports whether u may see o without its access token: the
 // customer who placed it, or the one it is billed to (a quotation a sales
 // rep made for their contact).

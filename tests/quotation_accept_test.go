@@ -155,3 +155,55 @@ func TestQuotationChangedWhileTheCustomerPays(t *testing.T) {
 		t.Fatalf("the refused change saved a total of %s", got.AmountTotal)
 	}
 }
+
+// A shopper who leaves the card page without paying (the Back button, to
+// pay another way) finds their order from the cart and the checkout, and
+// may pay it with another method: the unstarted card payment is cancelled
+// and can no longer charge.
+func TestLeavingTheCardPageFindsTheOrderAndPaysAnotherWay(t *testing.T) {
+	a := testapp.Start(t)
+	c := a.Client(t)
+	payURL := omBuy(t, a, c, models.ProviderTestCard)
+	if !strings.HasPrefix(payURL, "/pay/test/") {
+		t.Fatalf("placed with the card: %q", payURL)
+	}
+	var link string
+	for _, path := range []string{"/cart", "/checkout"} {
+		r := c.Get(path)
+		doc := ooDoc(t, r)
+		link = doc.Find(`[data-testid=awaiting-order-link]`).AttrOr("href", "")
+		if r.Header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(link, "/shop/orders/") ||
+			!strings.Contains(doc.Find(`[data-testid=awaiting-order]`).Text(), "is waiting for its payment") {
+			t.Fatalf("%s after leaving the card page: cache %q, link %q", path, r.Header.Get("Cache-Control"), link)
+		}
+	}
+	o := placedOrder(t, a, link)
+	page := ooDoc(t, c.Get(link))
+	if page.Find(`[data-testid=pay-other] [data-testid=retry-form]`).Length() != 1 {
+		t.Fatal("the order page offers no other way to pay")
+	}
+
+	r := c.PostForm("/shop/orders/"+itoa(o.ID)+"/retry", url.Values{"token": {o.AccessToken}, "provider": {models.ProviderWire}})
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/shop/orders/") {
+		t.Fatalf("pay by wire instead: %d -> %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	txs, err := models.OrderTransactions(context.Background(), a.DB, o.ID)
+	if err != nil || len(txs) != 2 {
+		t.Fatalf("transactions %+v %v", txs, err)
+	}
+	states := map[string]string{}
+	for _, tx := range txs {
+		states[tx.Provider.Code] = tx.State
+	}
+	if states[models.ProviderTestCard] != models.TxCancel || states[models.ProviderWire] != models.TxPending {
+		t.Fatalf("after switching: %v", states)
+	}
+	if r := c.PostForm(payURL, validCard(models.TestCardSuccess)); countRows(t, a,
+		"SELECT count(*) FROM payment_transactions WHERE order_id = ? AND state = 'done'", o.ID) != 0 {
+		t.Fatalf("the abandoned card page still charged (%d)", r.StatusCode)
+	}
+	page = ooDoc(t, c.Get(shop.OrderURL(o)))
+	if got := page.Find(`[data-testid=wire-reference]`).Text(); got != o.Number() {
+		t.Errorf("order page after switching to wire: reference %q", got)
+	}
+}
