@@ -382,6 +382,9 @@ func (h *Handler) paymentData(c echo.Context, o *models.SaleOrder, f views.FormS
 	if d.Providers, err = models.ListPaymentProviders(ctx, h.db, true); err != nil {
 		return d, err
 	}
+	if d.StockWarnings, err = models.StockShortages(ctx, h.db, o); err != nil {
+		return d, err
+	}
 	if d.Form.Values == nil {
 		d.Form.Values = map[string]string{}
 	}

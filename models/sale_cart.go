@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -130,11 +131,17 @@ func newCart(ctx context.Context, tx bun.IDB, co *Company, owner CartOwner) (*Sa
 
 // freeStockSQL is the free quantity of variant $2 in warehouse $1's
 // internal locations.
-const freeStockSQL = `
+var freeStockSQL = freeStockSQLOf("$1", "$2")
+
+// freeStockSQLOf is the free quantity of variant (an expression) in the
+// internal locations of warehouse (an expression).
+func freeStockSQLOf(warehouse, variant string) string {
+	return `
 		SELECT coalesce(sum(q.quantity - q.reserved_quantity), 0) FROM stock_quants q
 		JOIN stock_locations l ON l.id = q.location_id AND l.usage = 'internal'
-		JOIN warehouses w ON w.id = $1 JOIN stock_locations wv ON wv.id = w.view_location_id
-		WHERE q.variant_id = $2 AND starts_with(l.complete_name, wv.complete_name || '/')`
+		JOIN warehouses w ON w.id = ` + warehouse + ` JOIN stock_locations wv ON wv.id = w.view_location_id
+		WHERE q.variant_id = ` + variant + ` AND starts_with(l.complete_name, wv.complete_name || '/')`
+}
 
 // capsToStock reports whether a cart line of v must stay within the free
 // stock: storable goods, unless the company sells beyond stock.
@@ -461,4 +468,52 @@ func nonNil(ids []int64) []int64 {
 		return []int64{}
 	}
 	return ids
+}
+
+// StockShortages tells the shopper, before they pay, of the storable lines
+// of the cart o that ask for more than is free in its warehouse now (stock
+// another shopper bought since it was added): one sentence per line. The
+// order may still be placed; its delivery then waits for the rest, as the
+// sales rep sees.
+func StockShortages(ctx context.Context, db bun.IDB, o *SaleOrder) ([]string, error) {
+	if o.WarehouseID == nil {
+		return nil, nil
+	}
+	var ids []int64
+	for _, l := range o.ProductLines() {
+		ids = append(ids, *l.VariantID)
+	}
+	vs, err := loadVariantPrices(ctx, db, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	ids = slices.DeleteFunc(ids, func(id int64) bool { return !vs[id].Storable })
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		ID   int64           `bun:"id"`
+		Free decimal.Decimal `bun:"free,type:numeric"`
+	}
+	if err := queryPrepared(ctx, db, "SELECT v.id, ("+freeStockSQLOf("$1", "v.id")+") AS free FROM unnest($2::bigint[]) AS v(id)",
+		[]any{*o.WarehouseID, ids}, &rows); err != nil {
+		return nil, fmt.Errorf("models: free stock of the cart: %w", err)
+	}
+	free := map[int64]decimal.Decimal{}
+	for _, r := range rows {
+		free[r.ID] = decimal.Max(r.Free, decimal.Zero).Floor()
+	}
+	var out []string
+	for _, l := range o.ProductLines() {
+		f, ok := free[*l.VariantID]
+		switch {
+		case !ok || l.Quantity.LessThanOrEqual(f):
+		case f.IsZero():
+			out = append(out, fmt.Sprintf("%s is out of stock now: we send it as soon as it is back.", l.Description))
+		default:
+			out = append(out, fmt.Sprintf("Only %s of %s left in stock now: we send %s at once and the other %s as soon as they are back.",
+				FormatQuantity(f), l.Description, FormatQuantity(f), FormatQuantity(l.Quantity.Sub(f))))
+		}
+	}
+	return out, nil
 }

@@ -226,3 +226,4 @@ func TestOrderNumbersPastFiveDigits(t *testing.T) {
 		t.Fatalf("order numbers %v, want %v", names, want)
 	}
 }
+

@@ -102,6 +102,10 @@ type ShopOrderView struct {
 	Providers    []PaymentProvider // enabled ones
 	Currency     Currency
 	TaxIncluded  bool // the shop shows prices with taxes
+	// WaitingForStock: a confirmed order some of whose goods are not in
+	// stock yet (bought by others between cart and payment); its delivery
+	// waits for them.
+	WaitingForStock bool
 }
 
 // Latest is the order's newest payment transaction, nil when none.
@@ -119,14 +123,18 @@ func ShopOrder(ctx context.Context, db bun.IDB, id int64) (*ShopOrderView, error
 	var row struct {
 		orderWithLines `bun:",extend"`
 
-		ContactsJSON []byte `bun:"contacts_json,scanonly"`
-		TxJSON       []byte `bun:"tx_json,scanonly"`
+		ContactsJSON    []byte `bun:"contacts_json,scanonly"`
+		TxJSON          []byte `bun:"tx_json,scanonly"`
+		WaitingForStock bool   `bun:"waiting_for_stock,scanonly"`
 	}
 	err := queryPreparedOne(ctx, db, orderWithLinesSelect(db)+
 		", (SELECT coalesce(json_agg(json_build_array("+columnsOf[Contact](db, "c")+")), '[]') FROM contacts c"+
 		" WHERE c.id IN (so.invoice_partner_id, so.shipping_partner_id)) AS contacts_json"+
 		", (SELECT coalesce(json_agg(json_build_array("+columnsOf[PaymentTransaction](db, "t")+") ORDER BY t.id DESC), '[]')"+
-		" FROM payment_transactions t WHERE t.order_id = so.id) AS tx_json FROM sale_orders so WHERE so.id = $1", []any{id}, &row)
+		" FROM payment_transactions t WHERE t.order_id = so.id) AS tx_json"+
+		", so.state = 'sale' AND EXISTS (SELECT 1 FROM sale_order_lines l JOIN stock_moves m ON m.sale_line_id = l.id"+
+		" WHERE l.order_id = so.id AND m.procure_method = 'make_to_stock' AND m.state IN ('confirmed', 'partially_available')) AS waiting_for_stock"+
+		" FROM sale_orders so WHERE so.id = $1", []any{id}, &row)
 	if err != nil {
 		return nil, notFound(err, "The order")
 	}
@@ -146,7 +154,8 @@ func ShopOrder(ctx context.Context, db bun.IDB, id int64) (*ShopOrderView, error
 	if err != nil {
 		return nil, err
 	}
-	v := &ShopOrderView{Order: o, Currency: co.Currency(), TaxIncluded: co.PricesIncludeTax, Transactions: make([]PaymentTransaction, len(txs))}
+	v := &ShopOrderView{Order: o, Currency: co.Currency(), TaxIncluded: co.PricesIncludeTax, Transactions: make([]PaymentTransaction, len(txs)),
+		WaitingForStock: row.WaitingForStock}
 	for i, t := range txs {
 		v.Transactions[i] = *t
 	}
