@@ -235,10 +235,10 @@ func (d *OrderDetail) CanConfirm() bool {
 	return !d.IsCart() && (d.Order.State == OrderDraft || d.Order.State == OrderSent)
 }
 
-// CanCancel reports whether the cancel action is offered: not for a paid
-// order nor one with a done transfer (CancelOrder refuses those too).
+// CanCancel reports whether the cancel action is offered: not for an order
+// with a done transfer (CancelOrder refuses it too).
 func (d *OrderDetail) CanCancel() bool {
-	if d.IsCart() || d.Order.State == OrderCancel || d.Order.AmountPaid.IsPositive() {
+	if d.IsCart() || d.Order.State == OrderCancel {
 		return false
 	}
 	for _, t := range d.Transfers {
@@ -255,10 +255,15 @@ func (d *OrderDetail) CanEdit() bool { return quotationEditable(d.Order) }
 // CanSend reports whether the quotation may be sent (again) by mail.
 func (d *OrderDetail) CanSend() bool { return quotationEditable(d.Order) }
 
-// CanMarkReceived reports whether t is a wire transfer waiting for the money.
+// CanMarkReceived reports whether t waits for money the shop receives
+// itself: a wire transfer, or cash the courier collected on delivery.
 func (d *OrderDetail) CanMarkReceived(t PaymentTransaction) bool {
-	return t.State == TxPending && t.Provider != nil && t.Provider.Code == ProviderWire && d.Order.State != OrderCancel
+	return t.State == TxPending && t.Provider != nil && receivedByHand(t.Provider.Code) && d.Order.State != OrderCancel
 }
+
+// receivedByHand reports whether the back office marks payments of the
+// provider code received: no provider tells Orderflow of them.
+func receivedByHand(code string) bool { return code == ProviderWire || code == ProviderCOD }
 
 // Shortages are the order's transfers that wait for stock that ran out.
 func (d *OrderDetail) Shortages() []OrderTransfer {
@@ -382,12 +387,12 @@ func orderLineViews(ctx context.Context, db bun.IDB, lines []*SaleOrderLine) ([]
 	return out, nil
 }
 
-// MarkPaymentReceived records that the money of a pending wire transfer of
-// the order arrived: the transaction becomes done for its full amount (see
-// SetTransactionState), and the order is confirmed when the company
-// confirms on payment (and its customer mailed, see CustomerMail).
-// ECONFLICT when the transaction is not a pending wire transfer of this
-// order.
+// MarkPaymentReceived records that the money of a pending wire transfer or
+// cash-on-delivery payment of the order arrived: the transaction becomes
+// done for its full amount (see SetTransactionState), and the order is
+// confirmed when the company confirms on payment (and its customer mailed,
+// see CustomerMail; a cash-on-delivery order is confirmed already).
+// ECONFLICT when the transaction is not such a payment of this order.
 func MarkPaymentReceived(ctx context.Context, db *bun.DB, mail CustomerMail, orderID int64, reference string, actorID int64) (*PaymentTransaction, error) {
 	t, err := GetTransaction(ctx, db, strings.TrimSpace(reference))
 	if ErrorCode(err) == ENOTFOUND || err == nil && t.OrderID != orderID {
@@ -396,8 +401,8 @@ func MarkPaymentReceived(ctx context.Context, db *bun.DB, mail CustomerMail, ord
 	if err != nil {
 		return nil, err
 	}
-	if t.Provider.Code != ProviderWire || t.State != TxPending {
-		return nil, Errorf(ECONFLICT, "Payment %s is not a wire transfer waiting for the money.", t.Reference)
+	if !receivedByHand(t.Provider.Code) || t.State != TxPending {
+		return nil, Errorf(ECONFLICT, "Payment %s is not a wire transfer or cash on delivery waiting for the money.", t.Reference)
 	}
 	return SetTransactionState(ctx, db, mail, t.Reference, TransactionUpdate{State: TxDone, Amount: t.Amount, CurrencyCode: t.CurrencyCode,
 		Message: "Marked as received in the back office."}, actorID)

@@ -286,12 +286,55 @@ func TestWirePaymentMarkedReceivedConfirms(t *testing.T) {
 	if f := e.figures(v); !f.Reserved.Equal(dd(2)) {
 		t.Fatalf("reserved %s, want 2", f.Reserved)
 	}
-	// Twice is harmless; a paid order cannot be cancelled.
+	// Twice is harmless. A paid order that has not shipped may be cancelled
+	// (as in Odoo): the stock is released, the payment stays recorded and
+	// the history says to refund it.
 	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.NoCustomerMail, pl.Order.ID, pl.Transaction.Reference, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("mark received twice: %v", err)
 	}
-	if _, err := models.CancelOrder(e.ctx, e.db, pl.Order.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.CancelOrder(e.ctx, e.db, pl.Order.ID, 0); err != nil {
 		t.Fatalf("cancel a paid order: %v", err)
+	}
+	got = e.order(pl.Order.ID)
+	if got.State != models.OrderCancel || got.PaymentStatus != models.PaymentPaid || !got.AmountPaid.Equal(got.AmountTotal) {
+		t.Fatalf("the cancelled paid order: %s / %s paid %s", got.State, got.PaymentStatus, got.AmountPaid)
+	}
+	if f := e.figures(v); !f.Reserved.IsZero() {
+		t.Fatalf("reserved %s after cancelling, want 0", f.Reserved)
+	}
+	if !e.historyHas(pl.Order.ID, "The customer paid €"+got.AmountPaid.StringFixed(2)+": refund it through the payment provider.") {
+		t.Fatal("the history does not say to refund the payment")
+	}
+}
+
+// Cash on delivery: the order is confirmed at once and its payment waits;
+// the back office marks it received when the courier brings the money. A
+// cancelled order's open payment is cancelled and its payment status says
+// so (it said "pending").
+func TestCashOnDeliveryReceivedAndCancelled(t *testing.T) {
+	e := newSaleEnv(t, 1)
+	v := e.product("Mug", models.TrackingNone)
+	e.count(v, *e.wh.StockLocationID, 10, "")
+	pl := e.checkout(models.ProviderCOD, map[int64]int{v: 1})
+	if o := e.order(pl.Order.ID); o.State != models.OrderSale || o.PaymentStatus != models.PaymentPending {
+		t.Fatalf("cash on delivery: %s / %s", o.State, o.PaymentStatus)
+	}
+	if !e.detail(pl.Order.ID).CanMarkReceived(*pl.Transaction) {
+		t.Fatal("cash on delivery cannot be marked received")
+	}
+	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.NoCustomerMail, pl.Order.ID, pl.Transaction.Reference, 0); err != nil {
+		t.Fatal(err)
+	}
+	if o := e.order(pl.Order.ID); o.PaymentStatus != models.PaymentPaid || !o.AmountPaid.Equal(o.AmountTotal) {
+		t.Fatalf("after the courier's cash: %s paid %s of %s", o.PaymentStatus, o.AmountPaid, o.AmountTotal)
+	}
+
+	other := e.checkout(models.ProviderCOD, map[int64]int{v: 1})
+	if _, err := models.CancelOrder(e.ctx, e.db, other.Order.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if o := e.order(other.Order.ID); o.State != models.OrderCancel || o.PaymentStatus != models.PaymentNotPaid {
+		t.Fatalf("cancelled cash-on-delivery order: %s / %s, want cancel / not paid", o.State, o.PaymentStatus)
 	}
 }
 

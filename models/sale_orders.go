@@ -371,7 +371,9 @@ func loadOrderLinesForStock(ctx context.Context, db bun.IDB, o *SaleOrder, withC
 
 // CancelOrder cancels an order that has not shipped: its transfers are
 // cancelled (releasing the reserved stock), open payment transactions are
-// cancelled and the promotion code's use is given back.
+// cancelled and the promotion code's use is given back. A paid order may be
+// cancelled too, as in Odoo: what was paid stays recorded, and the history
+// says to refund it (Orderflow does not refund through providers yet).
 func CancelOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*SaleOrder, error) {
 	var out *SaleOrder
 	err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
@@ -395,9 +397,6 @@ func CancelOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sale
 				return Errorf(ECONFLICT, "%s has a done transfer (%s): it cannot be cancelled. Use a return instead.", o.Number(), pk.Name)
 			}
 		}
-		if o.PaymentStatus == PaymentPaid || o.AmountPaid.IsPositive() {
-			return Errorf(ECONFLICT, "%s is paid: refund the payment before cancelling it.", o.Number())
-		}
 		for _, pk := range pickings {
 			if err := cancelPickingTx(ctx, tx, pk.ID, actorID); err != nil {
 				return err
@@ -410,12 +409,24 @@ func CancelOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sale
 		if err := releaseCoupon(ctx, tx, o); err != nil {
 			return err
 		}
-		now := time.Now()
-		o.State, o.CancelledAt, o.DeliveryStatus = OrderCancel, &now, DeliveryNone
-		if _, err := tx.NewUpdate().Model(o).Column("state", "cancelled_at", "delivery_status").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		if err := loadPaymentStatus(ctx, tx, o); err != nil { // without the payments just cancelled
 			return err
 		}
-		return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, "Order cancelled.")
+		now := time.Now()
+		o.State, o.CancelledAt, o.DeliveryStatus = OrderCancel, &now, DeliveryNone
+		if _, err := tx.NewUpdate().Model(o).Column("state", "cancelled_at", "delivery_status", "payment_status", "amount_paid").
+			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		note := "Order cancelled."
+		if o.AmountPaid.IsPositive() {
+			co, err := GetCompany(ctx, tx)
+			if err != nil {
+				return err
+			}
+			note += fmt.Sprintf(" The customer paid %s: refund it through the payment provider.", co.Currency().Format(o.AmountPaid))
+		}
+		return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, note)
 	})
 	return out, wrapErr(err, "cancel order")
 }

@@ -284,14 +284,18 @@ func TestOfficeOrderDetailAndWireReceived(t *testing.T) {
 	if doc.Find(`[data-testid=mark-received]`).Length() != 0 || doc.Find(`[data-testid=shortage-warning]`).Length() != 0 {
 		t.Errorf("after payment: mark button or shortage still shown")
 	}
-	// A paid order cannot be cancelled: the reason is shown.
+	// A paid order that has not shipped can be cancelled; the panel and the
+	// history say the payment is to be refunded.
+	if got := ooDoc(t, sales.Get(path+"?confirm=cancel")).Find(`[data-testid=cancel-refund]`).Text(); !strings.Contains(got, "Cancelling does not refund it") {
+		t.Errorf("cancel panel of a paid order: %q", got)
+	}
 	ooExpectRedirect(t, "cancel a paid order", sales.PostForm(path+"/cancel", nil), path)
 	doc = ooDoc(t, sales.Get(path))
-	if got := doc.Find(`[data-testid=flash]`).Text(); !strings.Contains(got, "is paid: refund the payment before cancelling it") {
-		t.Errorf("flash %q", got)
+	if doc.Find(`[data-testid=order-state]`).First().AttrOr("data-state", "") != models.OrderCancel {
+		t.Errorf("the paid order was not cancelled: %s", doc.Find(`[data-testid=flash]`).Text())
 	}
-	if doc.Find(`[data-testid=order-state]`).First().AttrOr("data-state", "") != models.OrderSale {
-		t.Errorf("the paid order was cancelled")
+	if hist := doc.Find(`[data-testid=history]`).Text(); !strings.Contains(hist, "refund it through the payment provider") {
+		t.Errorf("history lacks the refund note: %s", hist)
 	}
 	if r := sales.Get("/office/orders/999999"); r.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown order: %d", r.StatusCode)
