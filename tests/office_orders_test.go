@@ -15,6 +15,7 @@ import (
 	"orderflow/models"
 	"orderflow/tests/browser"
 	"orderflow/tests/testapp"
+	"orderflow/views/shop"
 )
 
 // ooVariant is a storable demo variant with at least min free units.
@@ -296,6 +297,10 @@ func TestOfficeOrderDetailAndWireReceived(t *testing.T) {
 	}
 	if hist := doc.Find(`[data-testid=history]`).Text(); !strings.Contains(hist, "refund it through the payment provider") {
 		t.Errorf("history lacks the refund note: %s", hist)
+	}
+	customer := ooDoc(t, app.Client(t).Get(shop.OrderURL(pl.Order)))
+	if got := customer.Find(`[data-testid=cancel-refund]`).Text(); got != "This order was cancelled. We refund the €"+pl.Order.AmountTotal.StringFixed(2)+" you paid." {
+		t.Errorf("the customer's page of the cancelled paid order: %q", got)
 	}
 	if r := sales.Get("/office/orders/999999"); r.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown order: %d", r.StatusCode)
