@@ -226,4 +226,3 @@ func TestOrderNumbersPastFiveDigits(t *testing.T) {
 		t.Fatalf("order numbers %v, want %v", names, want)
 	}
 }
-
