@@ -556,7 +556,7 @@ func CancelTestCard(ctx context.Context, db bun.IDB, reference string) (*TestCar
 	if err != nil {
 		return nil, err
 	}
-	ch.Event = ch.event(EventPaymentCanceled, ch.Checkout.Transaction.ProviderReference, ch.Checkout.Transaction.CardLast4, "The shopper cancelled the payment.")
+	ch.Event = ch.event(EventPaymentCanceled, ch.Checkout.Transaction.ProviderReference, ch.Checkout.Transaction.CardLast4, "Cancelled on the payment page.")
 	return ch, nil
 }
 

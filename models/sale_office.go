@@ -96,8 +96,9 @@ func (p OrderPage) Pages() int {
 const shortageSQL = `EXISTS (SELECT 1 FROM stock_pickings sh WHERE sh.sale_order_id = so.id
 	AND (sh.state IN ('confirmed', 'partially_available') OR (sh.state = 'assigned' AND sh.partially_available)))`
 
-// notCartSQL leaves out the shop carts (draft website orders never placed).
-const notCartSQL = `NOT (so.state = 'draft' AND so.origin = 'website' AND so.placed_at IS NULL)`
+// notCartSQL leaves out the shop carts: website orders never placed (in
+// draft, or cancelled before carts could no longer be cancelled).
+const notCartSQL = `NOT (so.origin = 'website' AND so.placed_at IS NULL)`
 
 func orderListWhere(q *bun.SelectQuery, f OrderFilter, withState bool) *bun.SelectQuery {
 	q = q.Where(notCartSQL)
