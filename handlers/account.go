@@ -35,7 +35,7 @@ func (h *Handler) Login(c echo.Context) error {
 	if err := h.logIn(ctx, u); err != nil {
 		return err
 	}
-	if err := h.mergeGuestCart(ctx, u); err != nil {
+	if err := h.mergeGuestCart(c, u); err != nil {
 		return err
 	}
 	to := safeNext(c.FormValue("next"))
@@ -78,7 +78,7 @@ func (h *Handler) Register(c echo.Context) error {
 	if err := h.logIn(ctx, u); err != nil {
 		return err
 	}
-	if err := h.mergeGuestCart(ctx, u); err != nil {
+	if err := h.mergeGuestCart(c, u); err != nil {
 		return err
 	}
 	h.flash(c, "success", "Welcome, "+u.Name+"! Your account is ready.")

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -59,17 +58,26 @@ func (h *Handler) cartCount(c echo.Context) int {
 }
 
 // mergeGuestCart moves the guest's cart into the customer's cart when they
-// sign in, and keeps the resulting cart in the session.
-func (h *Handler) mergeGuestCart(ctx context.Context, u *models.User) error {
-	id, err := models.MergeCartOnLogin(ctx, h.db, h.sessions.GetInt64(ctx, sessionCartID), u)
+// sign in, keeps the resulting cart in the session, and tells the customer
+// when it holds what they had left in it earlier (Odoo restores an earlier
+// cart silently; the count in the header would jump without a word).
+func (h *Handler) mergeGuestCart(c echo.Context, u *models.User) error {
+	ctx := c.Request().Context()
+	guest := h.sessions.GetInt64(ctx, sessionCartID)
+	id, err := models.MergeCartOnLogin(ctx, h.db, guest, u)
 	if err != nil {
 		return err
 	}
-	if id == 0 {
+	switch {
+	case id == 0:
 		h.sessions.Remove(ctx, sessionCartID)
-	} else {
-		h.putSession(ctx, sessionCartID, id)
+		return nil
+	case guest != 0 && id != guest:
+		h.flash(c, "info", "Welcome back. Your cart holds what you just added and what you had left in it earlier.")
+	case guest == 0:
+		h.flash(c, "info", "Welcome back. Your cart still holds what you left in it earlier.")
 	}
+	h.putSession(ctx, sessionCartID, id)
 	return nil
 }
 

@@ -237,7 +237,7 @@ func (h *Handler) checkoutRegister(c echo.Context, in models.CheckoutAddresses) 
 	if err := h.logIn(ctx, u); err != nil {
 		return err
 	}
-	if err := h.mergeGuestCart(ctx, u); err != nil {
+	if err := h.mergeGuestCart(c, u); err != nil {
 		return err
 	}
 	c.Set(ctxUser, u)
