@@ -162,7 +162,7 @@ func wireInstructionsMailBody(co *Company, o *SaleOrder, t *PaymentTransaction, 
 	fmt.Fprintf(&b, "Hello %s,\n\n", customer)
 	fmt.Fprintf(&b, "Thank you for your order %s from %s. It is waiting for your payment.\n\n", o.Number(), co.Name)
 	writeOrderSummary(&b, cur, o)
-	fmt.Fprintf(&b, "\nPlease transfer %s with the reference %s. We ship as soon as it arrives.\n", cur.Format(t.Amount), o.Number())
+	fmt.Fprintf(&b, "\nPlease transfer %s with the reference %s.\n", cur.Format(t.Amount), o.Number())
 	if t.Provider != nil && t.Provider.Instructions != "" {
 		fmt.Fprintf(&b, "\n%s\n", t.Provider.Instructions)
 	}
@@ -171,19 +171,28 @@ func wireInstructionsMailBody(co *Company, o *SaleOrder, t *PaymentTransaction, 
 	return b.String()
 }
 
-// writeOrderSummary writes the order's lines and total.
+// writeOrderSummary writes the order's lines, their amounts with taxes
+// (they add up to the total), and the total.
 func writeOrderSummary(b *strings.Builder, cur Currency, o *SaleOrder) {
 	for _, l := range o.Lines {
+		amount := cur.Format(l.PriceTotal)
 		switch l.Kind {
 		case LineProduct:
-			fmt.Fprintf(b, "  %s × %s — %s\n", l.Quantity.String(), l.Description, cur.Format(l.PriceTotal))
+			off := ""
+			if l.Discount.IsPositive() {
+				off = ", " + l.Discount.String() + "% off"
+			}
+			fmt.Fprintf(b, "  %s × %s%s — %s\n", l.Quantity.String(), l.Description, off, amount)
 		case LineShipping:
-			fmt.Fprintf(b, "  Shipping: %s — %s\n", l.Description, cur.Format(l.PriceTotal))
+			if l.PriceTotal.IsZero() {
+				amount = "free"
+			}
+			fmt.Fprintf(b, "  Shipping: %s — %s\n", l.Description, amount)
 		default:
-			fmt.Fprintf(b, "  %s — %s\n", l.Description, cur.Format(l.PriceTotal))
+			fmt.Fprintf(b, "  %s — %s\n", l.Description, amount)
 		}
 	}
-	fmt.Fprintf(b, "\nTotal: %s (of which taxes %s)\n", cur.Format(o.AmountTotal), cur.Format(o.AmountTax))
+	fmt.Fprintf(b, "\nTotal: %s, taxes of %s included\n", cur.Format(o.AmountTotal), cur.Format(o.AmountTax))
 }
 
 // mailWake is the outbox to wake once the transaction that queued mail in

@@ -750,14 +750,7 @@ func quotationMailBody(co *Company, o *SaleOrder, customer *Contact, sender, lin
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hello %s,\n\n", customer.Name)
 	fmt.Fprintf(&b, "Here is your quotation %s from %s.\n\n", o.Number(), co.Name)
-	for _, l := range o.Lines {
-		if l.Kind == LineProduct {
-			fmt.Fprintf(&b, "  %s × %s — %s\n", l.Quantity.String(), l.Description, cur.Format(l.PriceTotal))
-		} else {
-			fmt.Fprintf(&b, "  %s — %s\n", l.Description, cur.Format(l.PriceTotal))
-		}
-	}
-	fmt.Fprintf(&b, "\nTotal: %s (of which taxes %s)\n", cur.Format(o.AmountTotal), cur.Format(o.AmountTax))
+	writeOrderSummary(&b, cur, o)
 	if o.ValidityDate != nil {
 		fmt.Fprintf(&b, "Valid until: %s\n", o.ValidityDate.Format("2 January 2006"))
 	}

@@ -498,7 +498,8 @@ func TestOfficeQuotationCreateSendConfirmCancel(t *testing.T) {
 	if mail.Find(`[data-testid=mail-to]`).Text() != "pat@example.com" || m == nil || m[1] != itoa(o.ID) || m[2] != o.AccessToken {
 		t.Fatalf("mail to %q body:\n%s", mail.Find(`[data-testid=mail-to]`).Text(), body)
 	}
-	if !strings.HasPrefix(body, "Hello Pat Phone") || !strings.Contains(body, "Total: €"+o.AmountTotal.StringFixed(2)) || !strings.Contains(body, app.URL+"/shop/orders/") {
+	if !strings.HasPrefix(body, "Hello Pat Phone") || !strings.Contains(body, "Total: €"+o.AmountTotal.StringFixed(2)+", taxes of €"+o.AmountTax.StringFixed(2)+" included") ||
+		!strings.Contains(body, "3 × "+o.Lines[0].Description+", 10% off — €"+o.Lines[0].PriceTotal.StringFixed(2)) || !strings.Contains(body, app.URL+"/shop/orders/") {
 		t.Errorf("mail body:\n%s", body)
 	}
 	// The link opens the quotation for the customer, without logging in: a
