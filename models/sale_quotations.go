@@ -513,22 +513,44 @@ func SearchSaleVariants(ctx context.Context, db bun.IDB, search string, limit in
 	return saleVariantOptions(ctx, db, co, nil, search, limit)
 }
 
+// CustomerOption is a customer the quotation form's picker found, with
+// what tells namesakes apart: their address and their orders.
+type CustomerOption struct {
+	Contact     `bun:",extend"`
+	Orders      int        `bun:"orders,scanonly"`
+	LastOrderAt *time.Time `bun:"last_order_at,scanonly"`
+}
+
+// CustomerOptions is one page of the picker: at most the limit asked, and
+// whether more matched.
+type CustomerOptions struct {
+	Found []CustomerOption
+	More  bool
+}
+
 // SearchCustomers finds customers (contacts, not their saved addresses) by
-// name, email or phone for the quotation form's customer picker.
-func SearchCustomers(ctx context.Context, db bun.IDB, search string, limit int) ([]Contact, error) {
+// name, email or phone, with their order count and last order: each guest
+// checkout makes a contact, so one person may be found several times.
+func SearchCustomers(ctx context.Context, db bun.IDB, search string, limit int) (CustomerOptions, error) {
 	s := strings.TrimSpace(search)
 	if s == "" {
-		return nil, nil
+		return CustomerOptions{}, nil
 	}
-	var out []Contact
+	var out []CustomerOption
 	like := likePattern(s)
-	err := db.NewSelect().Model(&out).Where("c.kind = ? AND c.parent_id IS NULL", ContactPerson).
+	err := db.NewSelect().Model(&out).ColumnExpr("c.*").
+		ColumnExpr("(SELECT count(*) FROM sale_orders so WHERE so.partner_id = c.id AND so.state IN ('sent', 'sale')) AS orders").
+		ColumnExpr("(SELECT max(so.date_order) FROM sale_orders so WHERE so.partner_id = c.id AND so.state IN ('sent', 'sale')) AS last_order_at").
+		Where("c.kind = ? AND c.parent_id IS NULL", ContactPerson).
 		Where("(c.name ILIKE ? OR c.email ILIKE ? OR c.phone ILIKE ?)", like, like, like).
-		OrderExpr("c.name, c.id").Limit(int64(limit)).Scan(ctx)
+		OrderExpr("c.name, last_order_at DESC NULLS LAST, c.id DESC").Limit(int64(limit + 1)).Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("models: search customers: %w", err)
+		return CustomerOptions{}, fmt.Errorf("models: search customers: %w", err)
 	}
-	return out, nil
+	if len(out) > limit {
+		return CustomerOptions{Found: out[:limit], More: true}, nil
+	}
+	return CustomerOptions{Found: out}, nil
 }
 
 // QuotationSearch is what the pickers of the quotation form look for when
@@ -545,7 +567,7 @@ type QuotationForm struct {
 	Variants  map[int64]SaleVariantOption // the products of the lines
 	Partner   *Contact                    // the chosen customer
 	Carriers  []Carrier
-	Customers []Contact           // customer picker results
+	Customers CustomerOptions             // customer picker results
 	Products  []SaleVariantOption // product picker results
 	Preview   *SaleOrder          // the amounts the quotation would have; nil while the input has problems
 	Problems  map[string]string   // why there is no preview

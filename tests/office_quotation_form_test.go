@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,5 +65,36 @@ func TestOfficeOrderPageHighlightsItsList(t *testing.T) {
 	}
 	if got := active(); got != "Orders" {
 		t.Fatalf("a confirmed order's page highlights %q, want Orders", got)
+	}
+}
+
+// Each guest checkout makes a contact, so the customer picker finds one
+// person several times: each is shown with their street and orders, the
+// one who ordered first, and the picker says when more matched than shown.
+func TestOfficeCustomerPickerTellsNamesakesApart(t *testing.T) {
+	app := testapp.Start(t)
+	var ids []int64
+	for range 9 {
+		ids = append(ids, ooCustomer(t, app, "Jane Namesake", "jane.namesake@example.com"))
+	}
+	q := ooQuotation(t, app, "Other Person", "1")
+	if _, err := app.DB.NewRaw("UPDATE sale_orders SET partner_id = ?, state = 'sent' WHERE id = ?", ids[0], q.ID).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sales := app.LoginAs(t, models.RoleSales)
+	doc := ooDoc(t, sales.Get("/office/quotations/customers?customer_q=jane.namesake"))
+	opts := doc.Find(`[data-testid=customer-option]`)
+	if opts.Length() != 8 || doc.Find(`[data-testid=customer-more]`).Length() != 1 {
+		t.Fatalf("%d options shown, more notice %d; want 8 and the notice", opts.Length(), doc.Find(`[data-testid=customer-more]`).Length())
+	}
+	first := opts.First()
+	if first.Find(`input`).AttrOr("value", "") != itoa(ids[0]) || !strings.HasPrefix(first.Find(`[data-testid=customer-orders]`).Text(), "1 order, ") {
+		t.Errorf("first option: id %s, %q; want the one who ordered", first.Find(`input`).AttrOr("value", ""), first.Find(`[data-testid=customer-orders]`).Text())
+	}
+	if got := opts.Eq(1).Find(`[data-testid=customer-orders]`).Text(); got != "No orders yet" {
+		t.Errorf("second option: %q", got)
+	}
+	if !strings.Contains(first.Text(), "5 Market Square, Bruges") {
+		t.Errorf("the option does not show the street: %q", first.Text())
 	}
 }
