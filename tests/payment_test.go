@@ -241,8 +241,18 @@ func TestPayTestCardDeclined(t *testing.T) {
 		t.Fatalf("%d deliveries for a declined order", n)
 	}
 	// The order page (built by the checkout work) tells the truth.
-	if r := c.Get(shop.OrderURL(e.order)); r.StatusCode == http.StatusOK && !strings.Contains(strings.ToLower(r.Body), "declined") {
-		t.Errorf("the order page does not say the payment was declined")
+	if r := c.Get(shop.OrderURL(e.order)); r.StatusCode != http.StatusOK {
+		t.Errorf("order page after a decline: %d", r.StatusCode)
+	} else {
+		doc := ooDoc(t, r)
+		status := doc.Find(`[data-testid=payment-status]`)
+		if status.Length() != 1 || status.AttrOr("data-status", "") != "declined" || !strings.Contains(status.Text(), "Payment declined") {
+			t.Errorf("order page payment status: %d element(s), data-status %q, text %q; want declined saying Payment declined",
+				status.Length(), status.AttrOr("data-status", ""), strings.TrimSpace(status.Text()))
+		}
+		if doc.Find(`[data-testid=retry-form]`).Length() != 1 {
+			t.Errorf("the order page offers no retry form after a decline")
+		}
 	}
 	r = c.Get(e.payURL())
 	if !strings.Contains(r.Body, "Payment declined") || strings.Contains(r.Body, `data-testid="pay-form"`) {

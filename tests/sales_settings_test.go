@@ -237,8 +237,14 @@ func TestCarrierRuleRowsAndPreview(t *testing.T) {
 	form.Set("free_over", "100")
 	form.Set("preview_weight", "10")
 	form.Set("preview_amount", "100")
-	if r := c.PostRaw("/office/carriers/preview", form, htmx.Clone()); !strings.Contains(r.Body, `€0.00`) || !strings.Contains(r.Body, "Free") {
-		t.Errorf("free preview:\n%s", r.Body)
+	if r := c.PostRaw("/office/carriers/preview", form, htmx.Clone()); r.StatusCode != http.StatusOK {
+		t.Errorf("free preview: %d", r.StatusCode)
+	} else {
+		doc := ooDoc(t, r)
+		price, explain := strings.TrimSpace(doc.Find(`[data-testid=preview-price]`).Text()), strings.TrimSpace(doc.Find(`[data-testid=preview-explain]`).Text())
+		if price != "€0.00" || !strings.HasPrefix(explain, "Free:") {
+			t.Errorf("free preview: price %q (%q), want €0.00 (Free: ...)\n%s", price, explain, r.Body)
+		}
 	}
 	// The demo "Pick up in store" is Belgium only.
 	pickup := ssID(t, app.DB, "SELECT id FROM carriers WHERE name = 'Pick up in store'")

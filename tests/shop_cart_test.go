@@ -321,8 +321,12 @@ func TestShopCartIgnoresPostedPrices(t *testing.T) {
 		t.Errorf("unit %s total %s, want the catalog's %s and %s", l.Unit, text(doc, "cart-total"), cur.Format(a.Price), cur.Format(want.total))
 	}
 	var stored []models.SaleOrderLine
-	if err := app.DB.NewSelect().Model(&stored).Where("variant_id = ?", a.VariantID).Scan(context.Background()); err != nil {
+	if err := app.DB.NewSelect().Model(&stored).Where("variant_id = ? AND order_id = (SELECT order_id FROM sale_order_lines WHERE id = ?)", a.VariantID, lines[a.VariantID].ID).
+		Scan(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if len(stored) != 1 || !stored[0].Quantity.Equal(decimal.NewFromInt(3)) {
+		t.Fatalf("%d stored lines of the product in the cart (%+v), want one of quantity 3", len(stored), stored)
 	}
 	for _, l := range stored {
 		if !l.PriceUnit.Equal(a.Price) || !l.Discount.IsZero() {

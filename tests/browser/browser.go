@@ -110,7 +110,8 @@ func New(tb testing.TB, opts ...Option) context.Context {
 	tb.Helper()
 	path := ExecPath()
 	if path == "" {
-		tb.Skip("browser tests need Debian's chromium: apt-get install chromium")
+		// CI installs it; a browser test that does not run must not pass.
+		tb.Fatalf("browser tests need Chromium and none was found (CHROME_PATH, /usr/bin/chromium, chromium or chromium-browser in PATH): install Debian's chromium (apt-get install chromium)")
 	}
 	if _, err := os.Stat(path); err != nil {
 		tb.Fatalf("browser: CHROME_PATH: %v", err)
