@@ -241,9 +241,15 @@ func getCarrier(ctx context.Context, db bun.IDB, id int64) (*Carrier, error) {
 
 // lineAmounts computes a line's untaxed, tax and total amounts.
 func lineAmounts(l *SaleOrderLine, p *orderPricing) TaxResult {
+	// A fixed code's discount is an amount with taxes ("€10.00 off" takes
+	// 10.00 off the total): its line's price includes its taxes, whatever
+	// the products' taxes say (as Odoo forces price-included taxes on a
+	// fixed reward).
+	fixedOff := l.Kind == LineDiscount && p.coupon != nil && p.coupon.Kind == CouponFixed
 	taxes := make([]Tax, 0, len(l.TaxIDs))
 	for _, id := range l.TaxIDs {
 		if t, ok := p.taxes[id]; ok {
+			t.PriceInclude = t.PriceInclude || fixedOff
 			taxes = append(taxes, t)
 		}
 	}
@@ -464,16 +470,20 @@ func discountLines(orderID int64, products []*SaleOrderLine, p *orderPricing) []
 		grand = grand.Add(r.TotalIncluded)
 	}
 	var out []*SaleOrderLine
+	off := decimal.Min(p.coupon.Amount, grand) // a fixed code, with taxes: shared by the groups' totals
+	left := off
 	for i, g := range groups {
-		var amount decimal.Decimal // in the group's pricing convention
-		if p.coupon.Kind == CouponPercent {
+		var amount decimal.Decimal // a percentage: in the group's pricing convention; a fixed code: with taxes
+		switch {
+		case p.coupon.Kind == CouponPercent:
 			amount = g.priced.Mul(p.coupon.Amount).Div(hundred)
-		} else {
-			off := decimal.Min(p.coupon.Amount, grand)
-			if grand.IsZero() || g.total.IsZero() {
-				continue
-			}
-			amount = off.Mul(g.total).Div(grand).Mul(g.priced).Div(g.total)
+		case grand.IsZero() || g.total.IsZero():
+			continue
+		case i == len(groups)-1:
+			amount = left // the rounding of the other shares, so that they add up to the code's amount
+		default:
+			amount = p.cur.Round(off.Mul(g.total).Div(grand))
+			left = left.Sub(amount)
 		}
 		amount = p.cur.Round(amount)
 		if amount.IsZero() {

@@ -189,8 +189,9 @@ func discountLines(o *models.SaleOrder) []*models.SaleOrderLine {
 	return out
 }
 
-// A fixed code takes its amount, taxes included, off the products: the
-// discount line carries the products' tax so the tax drops in proportion.
+// A fixed code takes exactly its amount, taxes included, off the products:
+// the discount line carries the products' tax, included in its price, so
+// the tax drops in proportion.
 func TestFixedCouponOnOrder(t *testing.T) {
 	e := newSaleEnv(t, 1)
 	vat := e.tax("VAT 21%", "21", false)
@@ -206,14 +207,15 @@ func TestFixedCouponOnOrder(t *testing.T) {
 	if len(disc) != 1 {
 		t.Fatalf("%d discount lines, want 1", len(disc))
 	}
-	// 10 / 1.21 = 8.2645 -> 8.26 untaxed, 1.73 of tax: 9.99 (a unit
-	// price in cents cannot carry exactly 10.00 with 21% on top).
-	wantAmounts(t, "code TENOFF", disc[0], "-8.26", "-1.73", "-9.99")
+	// The line's price includes its tax: 10.00 = 8.26 untaxed + 1.74 of
+	// tax, so the code takes exactly 10.00 off (a price of 8.26 with 21% on
+	// top would take 9.99).
+	wantAmounts(t, "code TENOFF", disc[0], "-8.26", "-1.74", "-10")
 	if disc[0].Description != "Discount TENOFF: €10.00 off" {
 		t.Errorf("discount line %q", disc[0].Description)
 	}
-	if !got.AmountUntaxed.Equal(ds("91.74")) || !got.AmountTax.Equal(ds("19.27")) || !got.AmountTotal.Equal(ds("111.01")) {
-		t.Errorf("with TENOFF: %s + %s = %s, want 91.74 + 19.27 = 111.01", got.AmountUntaxed, got.AmountTax, got.AmountTotal)
+	if !got.AmountUntaxed.Equal(ds("91.74")) || !got.AmountTax.Equal(ds("19.26")) || !got.AmountTotal.Equal(ds("111")) {
+		t.Errorf("with TENOFF: %s + %s = %s, want 91.74 + 19.26 = 111.00", got.AmountUntaxed, got.AmountTax, got.AmountTotal)
 	}
 	if _, err := models.SetCheckoutAddresses(e.ctx, e.db, owner, models.CheckoutAddresses{Billing: testAddress}); err != nil {
 		t.Fatal(err)
@@ -223,8 +225,8 @@ func TestFixedCouponOnOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Shipping (5, untaxed) is charged on top.
-	if placed := e.order(pl.Order.ID); !placed.AmountTax.Equal(ds("19.27")) || !placed.AmountTotal.Equal(ds("116.01")) || !pl.Transaction.Amount.Equal(ds("116.01")) {
-		t.Errorf("placed: tax %s total %s to pay %s, want 19.27, 116.01 and 116.01", placed.AmountTax, placed.AmountTotal, pl.Transaction.Amount)
+	if placed := e.order(pl.Order.ID); !placed.AmountTax.Equal(ds("19.26")) || !placed.AmountTotal.Equal(ds("116")) || !pl.Transaction.Amount.Equal(ds("116")) {
+		t.Errorf("placed: tax %s total %s to pay %s, want 19.26, 116.00 and 116.00", placed.AmountTax, placed.AmountTotal, pl.Transaction.Amount)
 	}
 }
 
@@ -314,5 +316,26 @@ func TestCouponUseGivenBackOnCancel(t *testing.T) {
 	second := e.placeWithCode(v, "ONCE")
 	if !second.AmountTotal.Equal(ds("13")) || e.usedCount(cp.ID) != 1 {
 		t.Fatalf("again after the cancel: total %s used %d, want 13 and 1", second.AmountTotal, e.usedCount(cp.ID))
+	}
+}
+
+// A fixed code shared between products of two taxes still takes exactly
+// its amount off: the shares' rounding goes to the last one.
+func TestFixedCouponSharedBetweenTaxes(t *testing.T) {
+	e := newSaleEnv(t, 1)
+	vat21, vat6 := e.tax("VAT 21%", "21", false), e.tax("VAT 6%", "6", false)
+	a, b := e.pricedProduct("Chair", "100", vat21), e.pricedProduct("Book", "50", vat6)
+	e.coupon(models.Coupon{Code: "SEVEN", Name: "7 off", Kind: models.CouponFixed, Amount: ds("7")})
+	o := e.cart(a, "1", b, "1")
+	before := e.order(o.ID).AmountTotal // 121 + 53 = 174
+	if _, err := models.ApplyCoupon(e.ctx, e.db, o.ID, "SEVEN"); err != nil {
+		t.Fatal(err)
+	}
+	got := e.order(o.ID)
+	if len(discountLines(got)) != 2 || !got.AmountTotal.Equal(before.Sub(ds("7"))) {
+		t.Fatalf("%d discount lines, total %s, want two and %s - 7", len(discountLines(got)), got.AmountTotal, before)
+	}
+	if !before.Equal(ds("174")) || !got.AmountTotal.Equal(ds("167")) {
+		t.Fatalf("totals %s before the code and %s after, want 174 and 167", before, got.AmountTotal)
 	}
 }
