@@ -538,12 +538,16 @@ func SearchCustomers(ctx context.Context, db bun.IDB, search string, limit int) 
 	}
 	var out []CustomerOption
 	like := likePattern(s)
-	err := db.NewSelect().Model(&out).ColumnExpr("c.*").
-		ColumnExpr("(SELECT count(*) FROM sale_orders so WHERE so.partner_id = c.id AND so.state IN ('sent', 'sale')) AS orders").
-		ColumnExpr("(SELECT max(so.date_order) FROM sale_orders so WHERE so.partner_id = c.id AND so.state IN ('sent', 'sale')) AS last_order_at").
-		Where("c.kind = ? AND c.parent_id IS NULL", ContactPerson).
-		Where("(c.name ILIKE ? OR c.email ILIKE ? OR c.phone ILIKE ?)", like, like, like).
-		OrderExpr("c.name, last_order_at DESC NULLS LAST, c.id DESC").Limit(int64(limit + 1)).Scan(ctx)
+	// The orders are counted for the contacts shown only (a namesake found
+	// 100,000 times must not be counted 100,000 times): the newest first,
+	// then those who ordered before the others.
+	err := db.NewRaw(`WITH found AS (
+			SELECT c.* FROM contacts c WHERE c.kind = ? AND c.parent_id IS NULL AND (c.name ILIKE ? OR c.email ILIKE ? OR c.phone ILIKE ?)
+			ORDER BY c.name, c.id DESC LIMIT ?)
+		SELECT found.*, s.orders, s.last_order_at FROM found
+		CROSS JOIN LATERAL (SELECT count(*) AS orders, max(so.date_order) AS last_order_at FROM sale_orders so
+			WHERE so.partner_id = found.id AND so.state IN ('sent', 'sale')) s
+		ORDER BY found.name, s.last_order_at DESC NULLS LAST, found.id DESC`, ContactPerson, like, like, like, limit+1).Scan(ctx, &out)
 	if err != nil {
 		return CustomerOptions{}, fmt.Errorf("models: search customers: %w", err)
 	}
