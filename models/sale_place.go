@@ -144,10 +144,6 @@ func placeLocked(ctx context.Context, db *bun.DB, mail CustomerMail, lock func(c
 	return out, nil
 }
 
-// prepareToPlace checks the provider, sets the shipping method, refreshes
-// the cart's prices and checks it can be ordered, inside the transaction
-// that locked the order. The provider's and the shipping method's problems
-// are reported together.
 // switchesMethod reports whether a payment with provider replaces the open
 // payment t: the shopper chose another method while t was not started (the
 // card page left unpaid). The same method again (a double submit, the back
@@ -171,6 +167,10 @@ func cancelUnstartedPayment(ctx context.Context, tx bun.IDB, o *SaleOrder, t *Pa
 		t.Reference, t.Provider.Name, next.Name))
 }
 
+// prepareToPlace checks the provider, sets the shipping method, refreshes
+// the cart's prices and checks it can be ordered, inside the transaction
+// that locked the order. The provider's and the shipping method's problems
+// are reported together.
 func prepareToPlace(ctx context.Context, tx bun.IDB, co *Company, o *SaleOrder, in PlaceInput) (*PaymentProvider, error) {
 	p := Problems{}
 	provider, err := enabledProvider(ctx, tx, in.Provider)
