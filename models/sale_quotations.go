@@ -571,7 +571,7 @@ type QuotationForm struct {
 	Variants  map[int64]SaleVariantOption // the products of the lines
 	Partner   *Contact                    // the chosen customer
 	Carriers  []Carrier
-	Customers CustomerOptions             // customer picker results
+	Customers CustomerOptions     // customer picker results
 	Products  []SaleVariantOption // product picker results
 	Preview   *SaleOrder          // the amounts the quotation would have; nil while the input has problems
 	Problems  map[string]string   // why there is no preview
