@@ -71,6 +71,7 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	shop.POST("/checkout/coupon/remove", h.CheckoutCouponRemove)
 	shop.POST("/checkout/place", h.CheckoutPlace)
 	shop.GET("/shop/orders/:id", h.ShopOrder)
+	shop.GET("/shop/orders/:id/order.pdf", h.ShopOrderPDF)
 	shop.POST("/shop/orders/:id/retry", h.ShopOrderRetry)
 
 	// -- payments: hosted test-card page and provider webhooks (payments engineer):
@@ -191,6 +192,7 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	soOrders := h.area(app, "/office/orders", catalogRoles)
 	soOrders.GET("", h.OfficeOrderList)
 	soOrders.GET("/:id", h.OfficeOrderDetail)
+	soOrders.GET("/:id/order.pdf", h.OfficeOrderPDF)
 	soOrders.POST("/:id/confirm", h.OfficeOrderConfirm)
 	soOrders.POST("/:id/cancel", h.OfficeOrderCancel)
 	soOrders.POST("/:id/send", h.OfficeOrderSend)

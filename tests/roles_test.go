@@ -78,8 +78,8 @@ func samplePath(t *testing.T, app *testapp.App, path string) string {
 		case p == ":id" && strings.HasPrefix(path, "/shop/orders/"):
 			id, token := checkoutSampleOrder(t, app)
 			parts[i] = itoa(id)
-			if i == len(parts)-1 {
-				parts[i] += "?token=" + token // the order page opens with its token
+			if i == len(parts)-1 || parts[len(parts)-1] == "order.pdf" {
+				parts[len(parts)-1] += "?token=" + token // the order page and its PDF open with its token
 			}
 		case p == ":id" && strings.HasPrefix(path, "/cart/lines/"):
 			parts[i] = "1" // someone else's line or none: refused as not found
