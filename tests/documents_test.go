@@ -52,7 +52,7 @@ func newDocEnv(t *testing.T) *docEnv {
 	e.eanSKU, e.plainSKU, e.lotSKU = "DOC-PEN", "DOC-PLAIN-7", "DOC-WINE"
 	imgProduct(t, app.DB, "Document pen", "2.5", true, imgVariant{SKU: e.eanSKU, Barcode: "4006381333931"})
 	imgProduct(t, app.DB, "Plain box", "4", true, imgVariant{SKU: e.plainSKU})
-	wineID := imgProduct(t, app.DB, "Red wine", "9", true, imgVariant{SKU: e.lotSKU, Barcode: "WINE/RED-12"})
+	wineID := imgProduct(t, app.DB, "Red wine — Côtes du Rhône", "9", true, imgVariant{SKU: e.lotSKU, Barcode: "WINE/RED-12"})
 	if _, err := app.DB.NewRaw("UPDATE product_templates SET tracking = 'lot' WHERE id = ?", wineID).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func newDocEnv(t *testing.T) *docEnv {
 		Origin: "S04242", CarrierID: &carrierID, Lines: []models.DemandLine{
 			{VariantID: pen, Quantity: decimal.NewFromInt(2), Description: "Document pen"},
 			{VariantID: box, Quantity: decimal.NewFromInt(1), Description: "Plain box"},
-			{VariantID: wine, Quantity: decimal.NewFromInt(3), Description: "Red wine"},
+			{VariantID: wine, Quantity: decimal.NewFromInt(3), Description: "Red wine — Côtes du Rhône"},
 		}}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +211,7 @@ func TestTransferDocumentsPrintAndScanBack(t *testing.T) {
 		slip := docPDF(t, client, base+"delivery-slip.pdf", "delivery-slip-"+slug)
 		wantCodes(t, "delivery slip", scanDocument(t, slip), e.name)
 		wantText(t, "delivery slip", pdfText(t, slip), "Delivery slip", "Test Shop", "Jeanne Dupont", "12 Rue des Lilas",
-			"69003 Lyon", "France", "S04242", e.name, e.lotName, "Ordered", "Delivered", e.pkgName)
+			"69003 Lyon", "France", "S04242", e.name, e.lotName, "Ordered", "Delivered", e.pkgName, "Red wine — Côtes du Rhône")
 
 		pkgPDF := docPDF(t, client, fmt.Sprintf("%s/packages/%d/label.pdf", c.prefix, e.packageID), "package-"+strings.ToLower(e.pkgName))
 		wantCodes(t, "package label", scanDocument(t, pkgPDF), e.pkgName)

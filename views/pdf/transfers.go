@@ -327,9 +327,9 @@ func DeliverySlip(w io.Writer, d *models.PickingDocument) error {
 	const lineH = 4.5
 	for _, l := range d.Lines {
 		f.SetFont("Helvetica", "", 8.5)
-		lots := f.SplitText(tr(strings.Join(l.Lots, ", ")), dsLots-2)
+		lots := wrap(f, tr(strings.Join(l.Lots, ", ")), dsLots-2)
 		f.SetFont("Helvetica", "", 9.5)
-		names := f.SplitText(tr(l.ProductName), dsProduct-2)
+		names := wrap(f, tr(l.ProductName), dsProduct-2)
 		n := max(1, len(lots), min(len(names), 3))
 		h := float64(n)*lineH + 2
 		if y+h > a4H-16 {
