@@ -80,19 +80,8 @@ func SaleOrder(w io.Writer, d SaleOrderDoc) error {
 	ry := facts(f, tr, docMargin+126, y, docInner-126, pairs)
 	y = max(ay, ry) + 6
 
-	header := func(y float64) float64 {
-		f.SetFillColor(235, 235, 235)
-		f.Rect(docMargin, y, docInner, 6, "F")
-		x := docMargin
-		for _, c := range []struct {
-			w     float64
-			s, al string
-		}{{soDesc, "Description", "L"}, {soQty, "Quantity", "R"}, {soPrice, "Unit price", "R"}, {soDisc, "Disc. %", "R"}, {soAmount, "Amount", "R"}} {
-			text(f, tr, x+1, y+0.5, c.w-2, 5, "B", 8.5, c.s, c.al)
-			x += c.w
-		}
-		return y + 7
-	}
+	cols := []column{{soDesc, "Description", "L"}, {soQty, "Quantity", "R"}, {soPrice, "Unit price", "R"}, {soDisc, "Disc. %", "R"}, {soAmount, "Amount", "R"}}
+	header := func(y float64) float64 { return tableHeader(f, tr, y, cols) }
 	// room moves to a new page, under the header when withHeader, when h mm
 	// do not fit below y; it returns where to draw.
 	room := func(y, h float64, withHeader bool) float64 {

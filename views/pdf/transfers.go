@@ -38,6 +38,26 @@ func output(f *fpdf.Fpdf, w io.Writer, what string) error {
 	return nil
 }
 
+// column is one column of a document's table: its width, heading and
+// alignment (L, R or C).
+type column struct {
+	w     float64
+	s, al string
+}
+
+// tableHeader draws a table's grey heading row at y and returns where its
+// rows start.
+func tableHeader(f *fpdf.Fpdf, tr func(string) string, y float64, cols []column) float64 {
+	f.SetFillColor(235, 235, 235)
+	f.Rect(docMargin, y, docInner, 6, "F")
+	x := docMargin
+	for _, c := range cols {
+		text(f, tr, x+1, y+0.5, c.w-2, 5, "B", 8.5, c.s, c.al)
+		x += c.w
+	}
+	return y + 7
+}
+
 // drawCode draws code as a barcode of the symbology (EAN-13, EAN-8 or
 // Code128) in the box (x, y, width, height), centred, with modules at most
 // maxModule mm wide and the quiet zones kept clear, and the code in text
@@ -173,19 +193,8 @@ func PickingList(w io.Writer, d *models.PickingDocument) error {
 	right := [][2]string{{"Order", orderOf(d)}, {"Customer", partnerName(d)}, {"State", models.PickingStateLabel(d.State, false)}}
 	y = max(facts(f, tr, docMargin, y, docInner/2, left), facts(f, tr, docMargin+docInner/2, y, docInner/2, right)) + 4
 
-	header := func(y float64) float64 {
-		f.SetFillColor(235, 235, 235)
-		f.Rect(docMargin, y, docInner, 6, "F")
-		x := docMargin
-		for _, c := range []struct {
-			w     float64
-			s, al string
-		}{{plCheck, "", "L"}, {plProduct, "Product", "L"}, {plLot, "Lot / serial", "L"}, {plQty, "Quantity", "R"}, {plCode, "Barcode", "C"}} {
-			text(f, tr, x+1, y+0.5, c.w-2, 5, "B", 8.5, c.s, c.al)
-			x += c.w
-		}
-		return y + 7
-	}
+	cols := []column{{plCheck, "", "L"}, {plProduct, "Product", "L"}, {plLot, "Lot / serial", "L"}, {plQty, "Quantity", "R"}, {plCode, "Barcode", "C"}}
+	header := func(y float64) float64 { return tableHeader(f, tr, y, cols) }
 	y = header(y)
 	if len(d.PickLines) == 0 {
 		text(f, tr, docMargin, y+2, docInner, 6, "I", 10, "Nothing to pick.", "L")
@@ -307,19 +316,8 @@ func DeliverySlip(w io.Writer, d *models.PickingDocument) error {
 	})
 	y = max(ay, ry) + 6
 
-	header := func(y float64) float64 {
-		f.SetFillColor(235, 235, 235)
-		f.Rect(docMargin, y, docInner, 6, "F")
-		x := docMargin
-		for _, c := range []struct {
-			w     float64
-			s, al string
-		}{{dsProduct, "Product", "L"}, {dsSKU, "SKU", "L"}, {dsLots, "Lots / serial numbers", "L"}, {dsNum, "Ordered", "R"}, {dsNum, "Delivered", "R"}} {
-			text(f, tr, x+1, y+0.5, c.w-2, 5, "B", 8.5, c.s, c.al)
-			x += c.w
-		}
-		return y + 7
-	}
+	cols := []column{{dsProduct, "Product", "L"}, {dsSKU, "SKU", "L"}, {dsLots, "Lots / serial numbers", "L"}, {dsNum, "Ordered", "R"}, {dsNum, "Delivered", "R"}}
+	header := func(y float64) float64 { return tableHeader(f, tr, y, cols) }
 	y = header(y)
 	if len(d.Lines) == 0 {
 		text(f, tr, docMargin, y+2, docInner, 6, "I", 10, "No products.", "L")
