@@ -69,7 +69,7 @@ func (h *Handler) OfficeOrderConfirm(c echo.Context) error {
 // shipped or paid order is refused with the reason.
 func (h *Handler) OfficeOrderCancel(c echo.Context) error {
 	return h.orderAction(c, func(id, actor int64) (string, error) {
-		o, err := models.CancelOrder(c.Request().Context(), h.db, id, actor)
+		o, err := models.CancelOrder(c.Request().Context(), h.db, h.customerMail(), id, actor)
 		if err != nil {
 			return "", err
 		}

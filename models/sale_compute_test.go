@@ -359,7 +359,7 @@ func TestOrderCancelReleasesStock(t *testing.T) {
 	if o.State != models.OrderSale || !e.figures(v).Reserved.Equal(dd(3)) {
 		t.Fatalf("cash on delivery: %s, reserved %s; want confirmed with 3 reserved", o.State, e.figures(v).Reserved)
 	}
-	if _, err := models.CancelOrder(e.ctx, e.db, o.ID, 0); err != nil {
+	if _, err := models.CancelOrder(e.ctx, e.db, models.NoCustomerMail, o.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	var states []string

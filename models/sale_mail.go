@@ -171,6 +171,32 @@ func wireInstructionsMailBody(co *Company, o *SaleOrder, t *PaymentTransaction, 
 	return b.String()
 }
 
+// mailOrderCancelled queues the notice of a website order that tx has just
+// cancelled: what was ordered and, when it was paid, that it is refunded.
+func mailOrderCancelled(ctx context.Context, tx bun.IDB, co *Company, mail CustomerMail, o *SaleOrder, actorID int64) error {
+	if send, err := mail.sends(o); !send {
+		return err
+	}
+	if o.Lines == nil {
+		if err := loadOrderLines(ctx, tx, o); err != nil {
+			return err
+		}
+	}
+	link := mail.PortalURL(o)
+	return mailCustomer(ctx, tx, mail, o, actorID, "Cancellation notice", fmt.Sprintf("Your order %s is cancelled", o.Number()),
+		func(c *orderCustomer) string {
+			cur := co.Currency()
+			var b strings.Builder
+			fmt.Fprintf(&b, "Hello %s,\n\nYour order %s from %s is cancelled.\n\n", c.Name, o.Number(), co.Name)
+			writeOrderSummary(&b, cur, o)
+			if o.AmountPaid.IsPositive() {
+				fmt.Fprintf(&b, "\nWe refund the %s you paid.\n", cur.Format(o.AmountPaid))
+			}
+			fmt.Fprintf(&b, "\nSee your order here:\n%s\n\nKind regards,\n%s\n", link, co.Name)
+			return b.String()
+		})
+}
+
 // writeOrderSummary writes the order's lines, their amounts with taxes
 // (they add up to the total), and the total.
 func writeOrderSummary(b *strings.Builder, cur Currency, o *SaleOrder) {

@@ -231,7 +231,7 @@ func TestConfirmQuotationReservesAndLinksDelivery(t *testing.T) {
 	}
 
 	// Cancelling releases the stock and cancels the transfers.
-	if _, err := models.CancelOrder(e.ctx, e.db, big.ID, 0); err != nil {
+	if _, err := models.CancelOrder(e.ctx, e.db, models.NoCustomerMail, big.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	d = e.detail(big.ID)
@@ -246,7 +246,7 @@ func TestConfirmQuotationReservesAndLinksDelivery(t *testing.T) {
 	if _, err := models.ValidatePicking(e.ctx, e.db, e.detail(o.ID).Transfers[0].ID, models.ValidateInput{}, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err = models.CancelOrder(e.ctx, e.db, o.ID, 0)
+	_, err = models.CancelOrder(e.ctx, e.db, models.NoCustomerMail, o.ID, 0)
 	if models.ErrorCode(err) != models.ECONFLICT || !strings.Contains(models.ErrorMessage(err), "done transfer") {
 		t.Fatalf("cancel a delivered order: %v", err)
 	}
@@ -292,7 +292,7 @@ func TestWirePaymentMarkedReceivedConfirms(t *testing.T) {
 	if _, err := models.MarkPaymentReceived(e.ctx, e.db, models.NoCustomerMail, pl.Order.ID, pl.Transaction.Reference, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("mark received twice: %v", err)
 	}
-	if _, err := models.CancelOrder(e.ctx, e.db, pl.Order.ID, 0); err != nil {
+	if _, err := models.CancelOrder(e.ctx, e.db, models.NoCustomerMail, pl.Order.ID, 0); err != nil {
 		t.Fatalf("cancel a paid order: %v", err)
 	}
 	got = e.order(pl.Order.ID)
@@ -330,7 +330,7 @@ func TestCashOnDeliveryReceivedAndCancelled(t *testing.T) {
 	}
 
 	other := e.checkout(models.ProviderCOD, map[int64]int{v: 1})
-	if _, err := models.CancelOrder(e.ctx, e.db, other.Order.ID, 0); err != nil {
+	if _, err := models.CancelOrder(e.ctx, e.db, models.NoCustomerMail, other.Order.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if o := e.order(other.Order.ID); o.State != models.OrderCancel || o.PaymentStatus != models.PaymentNotPaid {

@@ -373,9 +373,11 @@ func loadOrderLinesForStock(ctx context.Context, db bun.IDB, o *SaleOrder, withC
 // cancelled (releasing the reserved stock), open payment transactions are
 // cancelled and the promotion code's use is given back. A paid order may be
 // cancelled too, as in Odoo: what was paid stays recorded, and the history
-// says to refund it (Orderflow does not refund through providers yet).
-func CancelOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*SaleOrder, error) {
+// says to refund it (Orderflow does not refund through providers yet). The
+// customer of a website order is mailed (see CustomerMail).
+func CancelOrder(ctx context.Context, db *bun.DB, mail CustomerMail, orderID, actorID int64) (*SaleOrder, error) {
 	var out *SaleOrder
+	ctx, wake := withMailWake(ctx)
 	err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
 		o, err := lockOrder(ctx, tx, orderID)
 		if err != nil {
@@ -418,16 +420,22 @@ func CancelOrder(ctx context.Context, db *bun.DB, orderID, actorID int64) (*Sale
 			Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
 			return err
 		}
+		co, err := GetCompany(ctx, tx)
+		if err != nil {
+			return err
+		}
 		note := "Order cancelled."
 		if o.AmountPaid.IsPositive() {
-			co, err := GetCompany(ctx, tx)
-			if err != nil {
-				return err
-			}
 			note += fmt.Sprintf(" The customer paid %s: refund it through the payment provider.", co.Currency().Format(o.AmountPaid))
 		}
-		return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, note)
+		if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, note); err != nil {
+			return err
+		}
+		return mailOrderCancelled(ctx, tx, co, mail, o, actorID)
 	})
+	if err == nil {
+		wake.box.Queued()
+	}
 	return out, wrapErr(err, "cancel order")
 }
 

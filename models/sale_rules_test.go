@@ -307,7 +307,7 @@ func TestCouponUseGivenBackOnCancel(t *testing.T) {
 	if _, err := models.ApplyCoupon(e.ctx, e.db, other.ID, "ONCE"); models.ErrorMessage(err) != "This code has been used up." {
 		t.Fatalf("single-use code a second time: %v, want used up", err)
 	}
-	if _, err := models.CancelOrder(e.ctx, e.db, first.ID, 0); err != nil {
+	if _, err := models.CancelOrder(e.ctx, e.db, models.NoCustomerMail, first.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.usedCount(cp.ID); n != 0 {

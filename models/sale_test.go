@@ -117,7 +117,7 @@ func TestPaidWebOrderIsConfirmedAndReserved(t *testing.T) {
 	if got.DeliveryStatus != models.DeliveryFull || !got.ProductLines()[0].QtyDelivered.Equal(dd(3)) {
 		t.Fatalf("after validation: %s, delivered %s", got.DeliveryStatus, got.ProductLines()[0].QtyDelivered)
 	}
-	if _, err := models.CancelOrder(e.ctx, e.db, o.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.CancelOrder(e.ctx, e.db, models.NoCustomerMail, o.ID, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("cancel a delivered order: %v, want conflict", err)
 	}
 }
@@ -181,7 +181,7 @@ func TestExpireCartsDeletesOnlyAbandonedCarts(t *testing.T) {
 	if _, err := e.db.NewRaw("UPDATE sale_orders SET updated_at = now() - interval '10000 hours' WHERE id = ?", placed).Exec(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.CancelOrder(e.ctx, e.db, recent, 0); models.ErrorCode(err) != models.ECONFLICT {
+	if _, err := models.CancelOrder(e.ctx, e.db, models.NoCustomerMail, recent, 0); models.ErrorCode(err) != models.ECONFLICT {
 		t.Fatalf("cancel a cart from the back office: %v, want conflict", err)
 	}
 	before := e.figures(v)

@@ -298,6 +298,12 @@ func TestOfficeOrderDetailAndWireReceived(t *testing.T) {
 	if hist := doc.Find(`[data-testid=history]`).Text(); !strings.Contains(hist, "refund it through the payment provider") {
 		t.Errorf("history lacks the refund note: %s", hist)
 	}
+	// The customer is told, with the refund.
+	mails := omMails(t, app, pl.Order.ID)
+	if last := mails[len(mails)-1]; last.Subject != "Your order "+pl.Order.Number()+" is cancelled" ||
+		!strings.Contains(last.Body, "We refund the €"+pl.Order.AmountTotal.StringFixed(2)+" you paid.") || !strings.Contains(last.Body, app.URL+shop.OrderURL(pl.Order)) {
+		t.Errorf("cancellation mail %q:\n%s", last.Subject, last.Body)
+	}
 	customer := ooDoc(t, app.Client(t).Get(shop.OrderURL(pl.Order)))
 	if got := customer.Find(`[data-testid=cancel-refund]`).Text(); got != "This order was cancelled. We refund the €"+pl.Order.AmountTotal.StringFixed(2)+" you paid." {
 		t.Errorf("the customer's page of the cancelled paid order: %q", got)

@@ -126,7 +126,7 @@ func TestOrderPDFManyLines(t *testing.T) {
 func TestOrderPDFCancelled(t *testing.T) {
 	app := testapp.Start(t)
 	o := opQuotation(t, app, "Cora Cancel", 1)
-	if _, err := models.CancelOrder(context.Background(), app.DB, o.ID, 0); err != nil {
+	if _, err := models.CancelOrder(context.Background(), app.DB, models.NoCustomerMail, o.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	o = qaOrder(t, app, o.ID)
