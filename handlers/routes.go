@@ -73,6 +73,7 @@ func (h *Handler) registerRoutes(e *echo.Echo) {
 	shop.GET("/shop/orders/:id", h.ShopOrder)
 	shop.GET("/shop/orders/:id/order.pdf", h.ShopOrderPDF)
 	shop.POST("/shop/orders/:id/retry", h.ShopOrderRetry)
+	shop.POST("/shop/orders/:id/decline", h.ShopOrderDecline)
 
 	// -- payments: hosted test-card page and provider webhooks (payments engineer):
 	pay := h.area(app, "/pay/test", public)

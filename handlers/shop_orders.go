@@ -69,3 +69,22 @@ func (h *Handler) ShopOrderRetry(c echo.Context) error {
 	}
 	return redirect(c, shop.OrderURL(pl.Order))
 }
+
+// ShopOrderDecline is the customer declining a quotation sent to them, with
+// an optional reason for the sales rep.
+func (h *Handler) ShopOrderDecline(c echo.Context) error {
+	v, err := h.shopOrderFor(c, c.FormValue("token"))
+	if err != nil {
+		return err
+	}
+	if _, err := models.DeclineQuotation(c.Request().Context(), h.db, v.Order.ID, c.FormValue("reason")); err != nil {
+		code := models.ErrorCode(err)
+		if code != models.EINVALID && code != models.ECONFLICT {
+			return err
+		}
+		h.flash(c, "error", models.ErrorMessage(err))
+		return redirect(c, shop.OrderURL(v.Order))
+	}
+	h.flash(c, "success", "You declined quotation "+v.Order.Number()+". Thank you for letting us know.")
+	return redirect(c, shop.OrderURL(v.Order))
+}

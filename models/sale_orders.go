@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 )
@@ -376,6 +378,37 @@ func loadOrderLinesForStock(ctx context.Context, db bun.IDB, o *SaleOrder, withC
 // says to refund it (Orderflow does not refund through providers yet). The
 // customer of a website order is mailed (see CustomerMail).
 func CancelOrder(ctx context.Context, db *bun.DB, mail CustomerMail, orderID, actorID int64) (*SaleOrder, error) {
+	return cancelOrder(ctx, db, mail, orderID, actorID, nil, "Order cancelled.")
+}
+
+// Longest reason a customer may give for declining a quotation.
+const maxDeclineReason = 1000
+
+// DeclineQuotation is the customer declining a quotation a sales rep sent
+// them (Odoo's portal "Decline"): it is cancelled, and its history keeps
+// the reason given (optional) for the rep. Only a sent quotation still
+// open can be declined (ECONFLICT otherwise).
+func DeclineQuotation(ctx context.Context, db *bun.DB, orderID int64, reason string) (*SaleOrder, error) {
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > maxDeclineReason {
+		return nil, &Error{Code: EINVALID, Message: fmt.Sprintf("Your reason is too long: use at most %d characters.", maxDeclineReason),
+			Fields: map[string]string{"reason": fmt.Sprintf("Use at most %d characters.", maxDeclineReason)}}
+	}
+	note := "Quotation declined by the customer."
+	if reason != "" {
+		note = "Quotation declined by the customer: " + reason
+	}
+	return cancelOrder(ctx, db, NoCustomerMail, orderID, 0, func(o *SaleOrder) error {
+		if o.Origin != OriginOffice || o.State != OrderSent {
+			return Errorf(ECONFLICT, "%s is not a quotation waiting for your answer.", o.Number())
+		}
+		return nil
+	}, note)
+}
+
+// cancelOrder is CancelOrder with a check of the locked order first (nil:
+// none) and the history note to write.
+func cancelOrder(ctx context.Context, db *bun.DB, mail CustomerMail, orderID, actorID int64, check func(*SaleOrder) error, note string) (*SaleOrder, error) {
 	var out *SaleOrder
 	ctx, wake := withMailWake(ctx)
 	err := runStockTx(ctx, db, func(ctx context.Context, tx bun.Tx) error {
@@ -386,6 +419,11 @@ func CancelOrder(ctx context.Context, db *bun.DB, mail CustomerMail, orderID, ac
 		out = o
 		if o.State == OrderCancel {
 			return nil
+		}
+		if check != nil {
+			if err := check(o); err != nil {
+				return err
+			}
 		}
 		if o.IsCart() {
 			return Errorf(ECONFLICT, "A cart belongs to its shopper: it is not cancelled here, and expires by itself when left.")
@@ -424,7 +462,6 @@ func CancelOrder(ctx context.Context, db *bun.DB, mail CustomerMail, orderID, ac
 		if err != nil {
 			return err
 		}
-		note := "Order cancelled."
 		if o.AmountPaid.IsPositive() {
 			note += fmt.Sprintf(" The customer paid %s: refund it through the payment provider.", co.Currency().Format(o.AmountPaid))
 		}

@@ -207,3 +207,52 @@ func TestLeavingTheCardPageFindsTheOrderAndPaysAnotherWay(t *testing.T) {
 		t.Errorf("order page after switching to wire: reference %q", got)
 	}
 }
+
+// A customer may decline a quotation sent to them, with a reason the sales
+// rep reads in its history (Odoo's portal "Decline"); a reason too long
+// changes nothing, and a web order cannot be "declined".
+func TestCustomerDeclinesAQuotation(t *testing.T) {
+	a := testapp.Start(t)
+	o := qaSend(t, a, ooQuotation(t, a, "Dora Decline", "1"))
+	c := a.Client(t)
+	if ooDoc(t, c.Get(shop.OrderURL(o))).Find(`[data-testid=decline-form]`).Length() != 1 {
+		t.Fatal("the quotation's page offers no way to decline it")
+	}
+	decline := func(id int64, token, reason string) *testapp.Response {
+		return c.PostForm("/shop/orders/"+itoa(id)+"/decline", url.Values{"token": {token}, "reason": {reason}})
+	}
+	if r := decline(o.ID, o.AccessToken, strings.Repeat("x", 1001)); r.StatusCode != http.StatusSeeOther || qaOrder(t, a, o.ID).State != models.OrderSent {
+		t.Fatalf("a reason of 1001 characters: %d, state %s", r.StatusCode, qaOrder(t, a, o.ID).State)
+	}
+	if r := decline(o.ID, "wrong", "no"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("declined without the token: %d", r.StatusCode)
+	}
+	if r := decline(o.ID, o.AccessToken, "Found it cheaper elsewhere."); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("decline: %d", r.StatusCode)
+	}
+	if got := qaOrder(t, a, o.ID); got.State != models.OrderCancel {
+		t.Fatalf("declined quotation is %s", got.State)
+	}
+	page := ooDoc(t, c.Get(shop.OrderURL(o)))
+	if page.Find(`[data-testid=quotation-cancelled]`).Length() != 1 || page.Find(`[data-testid=retry-form]`).Length() != 0 {
+		t.Fatal("the declined quotation's page still offers to accept it")
+	}
+	h, err := models.History(context.Background(), a.DB, "sale_order", o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range h {
+		found = found || e.Body == "Quotation declined by the customer: Found it cheaper elsewhere."
+	}
+	if !found {
+		t.Errorf("the history lacks the customer's reason: %+v", h)
+	}
+
+	web := a.Client(t)
+	wire := placedOrder(t, a, omBuy(t, a, web, models.ProviderWire))
+	web.PostForm("/shop/orders/"+itoa(wire.ID)+"/decline", url.Values{"token": {wire.AccessToken}})
+	if got := qaOrder(t, a, wire.ID); got.State != models.OrderSent {
+		t.Fatalf("a web order was declined: %s", got.State)
+	}
+}
