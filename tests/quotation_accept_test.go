@@ -182,6 +182,9 @@ func TestLeavingTheCardPageFindsTheOrderAndPaysAnotherWay(t *testing.T) {
 	if page.Find(`[data-testid=pay-other] [data-testid=retry-form]`).Length() != 1 {
 		t.Fatal("the order page offers no other way to pay")
 	}
+	if got := page.Find(`[data-testid=pay-other] input[name=provider]:checked`).AttrOr("value", ""); got == models.ProviderTestCard || got == "" {
+		t.Errorf("'Pay another way' starts with %q, the method already under way", got)
+	}
 
 	r := c.PostForm("/shop/orders/"+itoa(o.ID)+"/retry", url.Values{"token": {o.AccessToken}, "provider": {models.ProviderWire}})
 	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/shop/orders/") {
