@@ -68,7 +68,13 @@ func (h *Handler) PackageLabelPDF(c echo.Context) error {
 
 // sendPDF answers with a PDF shown in the browser (inline), named from name.
 func sendPDF(c echo.Context, name string, body []byte) error {
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s.pdf"`, docFileName(name)))
+	return sendPDFAs(c, docFileName(name), body)
+}
+
+// sendPDFAs sends a PDF to be shown in the browser, not kept in caches,
+// saved as stem.pdf (stem already a safe file name).
+func sendPDFAs(c echo.Context, stem string, body []byte) error {
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s.pdf"`, stem))
 	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return c.Blob(http.StatusOK, "application/pdf", body)
 }

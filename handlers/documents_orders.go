@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -51,7 +49,5 @@ func (h *Handler) orderPDF(c echo.Context, d pdf.SaleOrderDoc) error {
 		return err
 	}
 	// sendPDF lowercases the name; an order number is kept as printed.
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s.pdf"`, strings.ToUpper(docFileName(d.Order.Number()))))
-	c.Response().Header().Set("Cache-Control", "private, no-store")
-	return c.Blob(http.StatusOK, "application/pdf", buf.Bytes())
+	return sendPDFAs(c, strings.ToUpper(docFileName(d.Order.Number())), buf.Bytes())
 }

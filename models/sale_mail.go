@@ -105,13 +105,28 @@ func mailCustomer(ctx context.Context, tx bun.IDB, mail CustomerMail, o *SaleOrd
 	return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, what+" sent by email to "+m.To+".")
 }
 
+// aboutOrder readies a mail to the customer of o: whether one is sent (see
+// CustomerMail.sends), the link to the order's page, and the order's lines
+// for its summary (read when o has none yet).
+func aboutOrder(ctx context.Context, tx bun.IDB, mail CustomerMail, o *SaleOrder) (link string, send bool, err error) {
+	if send, err = mail.sends(o); !send {
+		return "", false, err
+	}
+	if o.Lines == nil {
+		if err := loadOrderLines(ctx, tx, o); err != nil {
+			return "", false, err
+		}
+	}
+	return mail.PortalURL(o), true, nil
+}
+
 // mailOrderConfirmation queues the confirmation of a website order that tx
 // has just confirmed (o with its lines and payment status).
 func mailOrderConfirmation(ctx context.Context, tx bun.IDB, co *Company, mail CustomerMail, o *SaleOrder, actorID int64) error {
-	if send, err := mail.sends(o); !send {
+	link, send, err := aboutOrder(ctx, tx, mail, o)
+	if !send {
 		return err
 	}
-	link := mail.PortalURL(o)
 	return mailCustomer(ctx, tx, mail, o, actorID, "Order confirmation", fmt.Sprintf("Your order %s from %s", o.Number(), co.Name),
 		func(c *orderCustomer) string { return orderConfirmationMailBody(co, o, c.Name, link) })
 }
@@ -119,15 +134,10 @@ func mailOrderConfirmation(ctx context.Context, tx bun.IDB, co *Company, mail Cu
 // mailWireInstructions queues the payment instructions of a website order
 // placed with a wire transfer t that waits for the money.
 func mailWireInstructions(ctx context.Context, tx bun.IDB, co *Company, mail CustomerMail, o *SaleOrder, t *PaymentTransaction, actorID int64) error {
-	if send, err := mail.sends(o); !send {
+	link, send, err := aboutOrder(ctx, tx, mail, o)
+	if !send {
 		return err
 	}
-	if o.Lines == nil {
-		if err := loadOrderLines(ctx, tx, o); err != nil {
-			return err
-		}
-	}
-	link := mail.PortalURL(o)
 	return mailCustomer(ctx, tx, mail, o, actorID, "Payment instructions", fmt.Sprintf("Your order %s: waiting for your payment", o.Number()),
 		func(c *orderCustomer) string { return wireInstructionsMailBody(co, o, t, c.Name, link) })
 }
@@ -174,15 +184,10 @@ func wireInstructionsMailBody(co *Company, o *SaleOrder, t *PaymentTransaction, 
 // mailOrderCancelled queues the notice of a website order that tx has just
 // cancelled: what was ordered and, when it was paid, that it is refunded.
 func mailOrderCancelled(ctx context.Context, tx bun.IDB, co *Company, mail CustomerMail, o *SaleOrder, actorID int64) error {
-	if send, err := mail.sends(o); !send {
+	link, send, err := aboutOrder(ctx, tx, mail, o)
+	if !send {
 		return err
 	}
-	if o.Lines == nil {
-		if err := loadOrderLines(ctx, tx, o); err != nil {
-			return err
-		}
-	}
-	link := mail.PortalURL(o)
 	return mailCustomer(ctx, tx, mail, o, actorID, "Cancellation notice", fmt.Sprintf("Your order %s is cancelled", o.Number()),
 		func(c *orderCustomer) string {
 			cur := co.Currency()

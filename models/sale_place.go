@@ -159,12 +159,30 @@ func cancelUnstartedPayment(ctx context.Context, tx bun.IDB, o *SaleOrder, t *Pa
 	if err != nil {
 		return err
 	}
-	if _, err := tx.NewUpdate().Model((*PaymentTransaction)(nil)).Set("state = ?, state_message = ?, updated_at = now()", TxCancel,
-		"Replaced by another payment method.").Where("id = ? AND state = ?", t.ID, TxDraft).Exec(ctx); err != nil {
-		return fmt.Errorf("models: cancel payment %s: %w", t.Reference, err)
+	return cancelDraftPayments(ctx, tx, o, []PaymentTransaction{*t}, "Replaced by another payment method.", actorID, func(t PaymentTransaction) string {
+		return fmt.Sprintf("Payment %s (%s) not started: the customer chose to pay with %s instead.", t.Reference, t.Provider.Name, next.Name)
+	})
+}
+
+// cancelDraftPayments cancels, in one statement, those of the payments ts
+// of o that are still drafts (nothing was charged), with message for the
+// customer's order page, and notes each in o's history (note).
+func cancelDraftPayments(ctx context.Context, tx bun.IDB, o *SaleOrder, ts []PaymentTransaction, message string, actorID int64,
+	note func(PaymentTransaction) string) error {
+	if len(ts) == 0 {
+		return nil
 	}
-	return RecordHistory(ctx, tx, "sale_order", o.ID, actorID, fmt.Sprintf("Payment %s (%s) not started: the customer chose to pay with %s instead.",
-		t.Reference, t.Provider.Name, next.Name))
+	ids := make([]int64, len(ts))
+	entries := make([]HistoryEntry, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+		entries[i] = HistoryEntry{ResModel: "sale_order", ResID: o.ID, UserID: nullableID(actorID), Body: note(t)}
+	}
+	if _, err := tx.NewUpdate().Model((*PaymentTransaction)(nil)).Set("state = ?, state_message = ?, updated_at = now()", TxCancel, message).
+		Where("id IN (?) AND state = ?", bun.In(ids), TxDraft).Exec(ctx); err != nil {
+		return fmt.Errorf("models: cancel payments of %s: %w", o.Number(), err)
+	}
+	return RecordHistories(ctx, tx, entries)
 }
 
 // prepareToPlace checks the provider, sets the shipping method, refreshes

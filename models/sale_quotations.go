@@ -420,17 +420,9 @@ func stopQuotationPayments(ctx context.Context, tx bun.IDB, co *Company, o *Sale
 				t.Reference, co.Currency().Format(t.Amount), map[string]string{TxPending: "pending", TxAuthorized: "authorized", TxDone: "paid"}[t.State], o.Number())
 		}
 	}
-	for _, t := range open {
-		if _, err := tx.NewUpdate().Model((*PaymentTransaction)(nil)).Set("state = ?, state_message = ?, updated_at = now()", TxCancel,
-			"The quotation changed: accept its new total.").Where("id = ? AND state = ?", t.ID, TxDraft).Exec(ctx); err != nil {
-			return fmt.Errorf("models: cancel payment %s: %w", t.Reference, err)
-		}
-		if err := RecordHistory(ctx, tx, "sale_order", o.ID, actorID, fmt.Sprintf("Payment %s of %s cancelled: the quotation changed before the customer paid.",
-			t.Reference, co.Currency().Format(t.Amount))); err != nil {
-			return err
-		}
-	}
-	return nil
+	return cancelDraftPayments(ctx, tx, o, open, "The quotation changed: accept its new total.", actorID, func(t PaymentTransaction) string {
+		return fmt.Sprintf("Payment %s of %s cancelled: the quotation changed before the customer paid.", t.Reference, co.Currency().Format(t.Amount))
+	})
 }
 
 func notEditable(o *SaleOrder) error {
